@@ -22,10 +22,10 @@ func (t *Tensor) lines(op string, axis int) lines {
 	return l
 }
 
-func (l lines) count() int       { return l.outer * l.inner }
-func (l lines) base(i int) int   { return (i/l.inner)*l.n*l.inner + i%l.inner }
-func (l lines) grain(c int) int  { return max(1, c/max(l.n, 1)) }
-func (l lines) stride() int      { return l.inner }
+func (l lines) count() int      { return l.outer * l.inner }
+func (l lines) base(i int) int  { return (i/l.inner)*l.n*l.inner + i%l.inner }
+func (l lines) grain(c int) int { return max(1, c/max(l.n, 1)) }
+func (l lines) stride() int     { return l.inner }
 func (l lines) each(grain int, f func(line, base int)) {
 	parallelFor(l.count(), l.grain(grain), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
