@@ -318,24 +318,25 @@ func (t *Tensor) LogSoftmax(axis int) *Tensor {
 	s := l.stride()
 	l.each(grainTranscend, func(_, b int) {
 		m := lineMax(t.data, b, l.n, s)
-		var lse float32
-		switch {
-		case math.IsInf(float64(m), -1):
+		if math.IsInf(float64(m), 0) {
+			// all -Inf: stays -Inf; any +Inf: NaN, as in PyTorch
 			for k := 0; k < l.n; k++ {
 				out.data[b+k*s] = m
+				if m > 0 {
+					out.data[b+k*s] = float32(math.NaN())
+				}
 			}
 			return
-		case math.IsInf(float64(m), 1):
-			lse = m
-		default:
-			var sum float64
-			for k := 0; k < l.n; k++ {
-				sum += math.Exp(float64(t.data[b+k*s] - m))
-			}
-			lse = m + float32(math.Log(sum))
 		}
+		var sum float64
 		for k := 0; k < l.n; k++ {
-			out.data[b+k*s] = t.data[b+k*s] - lse
+			sum += math.Exp(float64(t.data[b+k*s] - m))
+		}
+		// (x - m) - log(sum) keeps the precision that x - lse would lose
+		// when m is large.
+		ls := float32(math.Log(sum))
+		for k := 0; k < l.n; k++ {
+			out.data[b+k*s] = (t.data[b+k*s] - m) - ls
 		}
 	})
 	if t.requiresGrad {

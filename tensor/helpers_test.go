@@ -1,0 +1,5 @@
+package tensor_test
+
+import "math"
+
+var negInf = math.Inf(-1)
