@@ -247,7 +247,7 @@ func (t *Tensor) LogSumExp(axis int, keepDim bool) *Tensor {
 		}
 		var sum float64
 		for k := 0; k < l.n; k++ {
-			sum += math.Exp(float64(t.data[b+k*s] - m))
+			sum += float64(exp32(t.data[b+k*s] - m))
 		}
 		out.data[i] = m + float32(math.Log(sum))
 	})
@@ -282,9 +282,9 @@ func (t *Tensor) Softmax(axis int) *Tensor {
 		}
 		var sum float64
 		for k := 0; k < l.n; k++ {
-			e := math.Exp(float64(t.data[b+k*s] - m))
-			out.data[b+k*s] = float32(e)
-			sum += e
+			e := exp32(t.data[b+k*s] - m)
+			out.data[b+k*s] = e
+			sum += float64(e)
 		}
 		inv := float32(1 / sum)
 		for k := 0; k < l.n; k++ {
@@ -330,7 +330,7 @@ func (t *Tensor) LogSoftmax(axis int) *Tensor {
 		}
 		var sum float64
 		for k := 0; k < l.n; k++ {
-			sum += math.Exp(float64(t.data[b+k*s] - m))
+			sum += float64(exp32(t.data[b+k*s] - m))
 		}
 		// (x - m) - log(sum) keeps the precision that x - lse would lose
 		// when m is large.

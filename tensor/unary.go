@@ -141,8 +141,6 @@ func (t *Tensor) Softplus() *Tensor {
 	})
 }
 
-func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
-
 func sigmoid32(x float32) float32 {
 	if x >= 0 {
 		return float32(1 / (1 + math.Exp(-float64(x))))
