@@ -9,7 +9,9 @@ import (
 // for 2-D operands the ordinary product (m×k)·(k×n); a 1-D a is a row vector
 // and a 1-D b a column vector, the added dimension removed from the result;
 // for more dimensions the last two are the matrices and the leading
-// (batch) dimensions broadcast. It panics if the inner sizes differ.
+// (batch) dimensions broadcast. It panics if the inner sizes differ. As in
+// BLAS, a zero in one operand contributes nothing even against an Inf or
+// NaN in the other (PyTorch would give NaN).
 func (a *Tensor) MatMul(b *Tensor) *Tensor {
 	switch {
 	case len(a.shape) == 0 || len(b.shape) == 0:
@@ -30,7 +32,11 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor {
 	if ra > 2 && rb == 2 {
 		// (..., m, k)·(k, n): one product with the batch folded into rows.
 		lead := a.shape[:ra-1]
-		out := a.Reshape(-1, k).MatMul(b)
+		rows := 1
+		for _, d := range lead {
+			rows *= d
+		}
+		out := a.Reshape(rows, k).MatMul(b)
 		return out.Reshape(append(append([]int(nil), lead...), n)...)
 	}
 	batch := broadcastShape("MatMul", a.shape[:ra-2], b.shape[:rb-2])

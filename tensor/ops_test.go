@@ -318,3 +318,10 @@ func TestString(t *testing.T) {
 		t.Errorf("long tensor not elided: %q", s)
 	}
 }
+
+func TestMatMulEmpty(t *testing.T) {
+	expect(t, "k=0 batched", tensor.Zeros(2, 3, 0).MatMul(tensor.Zeros(0, 4)), []int{2, 3, 4}, make([]float32, 24), 0)
+	expect(t, "k=0", tensor.Ones(3, 0).MatMul(tensor.Ones(0, 2)), []int{3, 2}, make([]float32, 6), 0)
+	expect(t, "m=0", tensor.Ones(0, 3).MatMul(tensor.Ones(3, 2)), []int{0, 2}, nil, 0)
+	expect(t, "batch=0", tensor.Ones(0, 2, 3).MatMul(tensor.Ones(3, 2)), []int{0, 2, 2}, nil, 0)
+}

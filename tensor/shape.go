@@ -220,7 +220,7 @@ func Concat(dim int, ts ...*Tensor) *Tensor {
 		}
 		for i := range t.shape {
 			if i != a && t.shape[i] != first.shape[i] {
-				panicShape("Concat", fmt.Sprintf("shapes differ outside dimension %d:", dim), first.shape, t.shape)
+				panicShape("Concat", fmt.Sprintf("shapes differ outside dimension %d, shapes", dim), first.shape, t.shape)
 			}
 		}
 		shape[a] += t.shape[a]
@@ -267,7 +267,7 @@ func Stack(dim int, ts ...*Tensor) *Tensor {
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
 		if !sameShape(t.shape, ts[0].shape) {
-			panicShape("Stack", "shapes differ:", ts[0].shape, t.shape)
+			panicShape("Stack", "shapes differ, shapes", ts[0].shape, t.shape)
 		}
 		us[i] = t.Unsqueeze(dim)
 	}
