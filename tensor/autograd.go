@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // node records how a tensor was computed, so that Backward can send the
 // gradient on to the inputs.
@@ -79,7 +82,7 @@ func (t *Tensor) Backward() {
 // BackwardWith is Backward for a tensor of any shape: g is the gradient of
 // the final quantity with respect to t, and must have t's shape.
 func (t *Tensor) BackwardWith(g *Tensor) {
-	if !sameShape(g.shape, t.shape) {
+	if !slices.Equal(g.shape, t.shape) {
 		panic(fmt.Sprintf("tensor.BackwardWith: gradient shape %v does not match tensor shape %v", g.shape, t.shape))
 	}
 	if !t.requiresGrad {
@@ -103,7 +106,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 			if in == nil || !in.requiresGrad || j >= len(grads) || grads[j] == nil {
 				continue
 			}
-			if !sameShape(grads[j].shape, in.shape) {
+			if !slices.Equal(grads[j].shape, in.shape) {
 				panic(fmt.Sprintf("tensor: internal error: gradient of shape %v for input of shape %v", grads[j].shape, in.shape))
 			}
 			accumulate(in, grads[j])

@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // broadcastShape returns the NumPy broadcast of two shapes: aligned at the
 // last dimension, each pair of sizes must be equal or one of them 1.
@@ -145,7 +148,7 @@ func (p *plan) run(grain int, f func(dst int, offs []int, n int)) {
 // It is the gradient of broadcasting a tensor of that shape to g's shape.
 // The sum runs sequentially in row-major order, so it is deterministic.
 func sumTo(g *Tensor, shape []int) *Tensor {
-	if sameShape(g.shape, shape) {
+	if slices.Equal(g.shape, shape) {
 		return g
 	}
 	out := Zeros(shape...)
@@ -182,7 +185,7 @@ func sumTo(g *Tensor, shape []int) *Tensor {
 // BroadcastTo returns a copy of t expanded to shape by NumPy broadcasting
 // rules. Its gradient sums over the expanded dimensions.
 func (t *Tensor) BroadcastTo(shape ...int) *Tensor {
-	if got := broadcastShape("BroadcastTo", t.shape, shape); !sameShape(got, shape) {
+	if got := broadcastShape("BroadcastTo", t.shape, shape); !slices.Equal(got, shape) {
 		panic(fmt.Sprintf("tensor.BroadcastTo: shape %v does not broadcast to %v", t.shape, shape))
 	}
 	out := Zeros(shape...)

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // binKernel computes dst[i] = f(x[i*sx], y[i*sy]) for a run, where each
@@ -110,7 +111,7 @@ func fill(dst []float32, v float32) {
 
 // apply2 computes the broadcast of a and b through k into a new tensor.
 func apply2(op string, a, b *Tensor, k binKernel) *Tensor {
-	if sameShape(a.shape, b.shape) {
+	if slices.Equal(a.shape, b.shape) {
 		out := &Tensor{data: make([]float32, len(a.data)), shape: a.Shape()}
 		parallelFor(len(out.data), grainElementwise, func(lo, hi int) {
 			k(out.data[lo:hi], a.data[lo:hi], b.data[lo:hi], 1, 1)
@@ -319,7 +320,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 // MaskedFill returns a copy of t with value wherever mask (broadcast to t's
 // shape) is nonzero. No gradient flows to the filled positions.
 func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
-	if got := broadcastShape("MaskedFill", t.shape, mask.shape); !sameShape(got, t.shape) {
+	if got := broadcastShape("MaskedFill", t.shape, mask.shape); !slices.Equal(got, t.shape) {
 		panic(fmt.Sprintf("tensor.MaskedFill: mask shape %v does not broadcast to tensor shape %v", mask.shape, t.shape))
 	}
 	return Where(mask, Scalar(value), t)

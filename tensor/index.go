@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // IndexSelect returns the slices of t at the given positions along dim, in
 // that order (positions may repeat): w.IndexSelect(0, ids) is an embedding
@@ -92,7 +95,7 @@ func (t *Tensor) ScatterAdd(dim int, index []int, src *Tensor) *Tensor {
 	k := indexLines("ScatterAdd", l, index, t.shape)
 	want := t.Shape()
 	want[l.axis] = k
-	if !sameShape(want, src.shape) {
+	if !slices.Equal(want, src.shape) {
 		panicShape("ScatterAdd", "source shape does not fit the index and the tensor, shapes", src.shape, t.shape)
 	}
 	index = append([]int(nil), index...)

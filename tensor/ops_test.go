@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ func f32(v ...float32) []float32 { return v }
 // expect fails t unless got has the shape and (within tol) the values.
 func expect(t *testing.T, name string, got *tensor.Tensor, shape []int, want []float32, tol float64) {
 	t.Helper()
-	if gs := got.Shape(); !equalInts(gs, shape) {
+	if gs := got.Shape(); !slices.Equal(gs, shape) {
 		t.Errorf("%s: shape %v, want %v", name, gs, shape)
 		return
 	}
@@ -26,18 +27,6 @@ func expect(t *testing.T, name string, got *tensor.Tensor, shape []int, want []f
 			return
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCreation(t *testing.T) {
@@ -107,7 +96,7 @@ func TestElementwiseValues(t *testing.T) {
 	b := tensor.Arange(0, 6, 1).Reshape(2, 1, 3)
 	c := tensor.Arange(0, 40, 10).Reshape(4, 1)
 	s := b.Add(c)
-	if got := s.Shape(); !equalInts(got, []int{2, 4, 3}) || s.At(1, 3, 2) != 35 || s.At(0, 2, 1) != 21 {
+	if got := s.Shape(); !slices.Equal(got, []int{2, 4, 3}) || s.At(1, 3, 2) != 35 || s.At(0, 2, 1) != 21 {
 		t.Errorf("3-D broadcast: shape %v, values %v", got, s.Data())
 	}
 	x := tensor.New(f32(-2, -0.5, 0, 0.5, 2), 5)
@@ -151,7 +140,7 @@ func TestReductionValues(t *testing.T) {
 	expect(t, "Min1", y.Min(1, false), []int{3}, f32(1, 1, 2), 0)
 	expect(t, "Argmax1", y.Argmax(1, false), []int{3}, f32(2, 2, 1), 0)
 	expect(t, "Argmax0 keep", y.Argmax(0, true), []int{1, 3}, f32(0, 2, 1), 0)
-	if got := y.Argmax(-1, false).Ints(); !equalInts(got, []int{2, 2, 1}) {
+	if got := y.Argmax(-1, false).Ints(); !slices.Equal(got, []int{2, 2, 1}) {
 		t.Errorf("Ints: %v", got)
 	}
 	ties := tensor.New(f32(1, 5, 5, 2), 4)
@@ -195,7 +184,7 @@ func TestShapeValues(t *testing.T) {
 	expect(t, "T", x.T(), []int{3, 2}, f32(0, 3, 1, 4, 2, 5), 0)
 	y := tensor.Arange(0, 24, 1).Reshape(2, 3, 4)
 	p := y.Permute(2, 0, 1)
-	if !equalInts(p.Shape(), []int{4, 2, 3}) || p.At(3, 1, 2) != y.At(1, 2, 3) || p.At(1, 0, 2) != y.At(0, 2, 1) {
+	if !slices.Equal(p.Shape(), []int{4, 2, 3}) || p.At(3, 1, 2) != y.At(1, 2, 3) || p.At(1, 0, 2) != y.At(0, 2, 1) {
 		t.Errorf("Permute: %v", p)
 	}
 	expect(t, "Narrow", y.Narrow(2, 1, 2), []int{2, 3, 2}, f32(1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22), 0)
@@ -236,7 +225,7 @@ func TestMatMulValues(t *testing.T) {
 	ab := tensor.Stack(0, a, a.MulScalar(2)).Unsqueeze(1)
 	bb := tensor.Stack(0, b, b.Neg(), b.MulScalar(0))
 	out := ab.MatMul(bb)
-	if !equalInts(out.Shape(), []int{2, 3, 2, 2}) || out.At(1, 0, 1, 1) != 308 || out.At(0, 1, 0, 0) != -58 || out.At(1, 2, 1, 0) != 0 {
+	if !slices.Equal(out.Shape(), []int{2, 3, 2, 2}) || out.At(1, 0, 1, 1) != 308 || out.At(0, 1, 0, 0) != -58 || out.At(1, 2, 1, 0) != 0 {
 		t.Errorf("broadcast batch: %v", out)
 	}
 	// against gonum on a larger random product

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Reshape returns a view of t with a new shape holding the same number of
@@ -266,7 +267,7 @@ func Stack(dim int, ts ...*Tensor) *Tensor {
 	}
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
-		if !sameShape(t.shape, ts[0].shape) {
+		if !slices.Equal(t.shape, ts[0].shape) {
 			panicShape("Stack", "shapes differ, shapes", ts[0].shape, t.shape)
 		}
 		us[i] = t.Unsqueeze(dim)

@@ -231,18 +231,6 @@ func (t *Tensor) format(b *strings.Builder, dim, off int) {
 	b.WriteByte(']')
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // panicShape panics with a message that names the op, what is wrong and
 // the shapes involved.
 func panicShape(op, what string, shapes ...[]int) {

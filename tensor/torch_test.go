@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -267,7 +268,7 @@ func runTorchCase(t *testing.T, c torchCase) {
 // in every element; infinities must match exactly and NaN matches NaN.
 func compareTorch(t *testing.T, what string, got *Tensor, want *torchArray, tol torchTol) bool {
 	t.Helper()
-	if !sameShape(got.Shape(), want.Shape) {
+	if !slices.Equal(got.Shape(), want.Shape) {
 		t.Errorf("%s: shape %v, PyTorch gives %v", what, got.Shape(), want.Shape)
 		return false
 	}
