@@ -235,3 +235,18 @@ func TestGradComposite(t *testing.T) {
 		return h.Mul(h).Add(h.Softmax(1)).LogSumExp(1, false).Sub(h.Mean(1, false))
 	}, x, w, b)
 }
+
+func TestGradLinear(t *testing.T) {
+	rng := newRNG(7)
+	x, w, b := tensor.Randn(rng, 2, 3, 4), tensor.Randn(rng, 5, 4), tensor.Randn(rng, 5)
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor { return tensor.Linear(in[0], in[1], in[2]) }, x, w, b)
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor { return tensor.Linear(in[0], in[1], nil) }, x, w)
+	// Same values as the composition it replaces.
+	got := tensor.Linear(x, w, b)
+	want := x.MatMul(w.T()).Add(b)
+	for i, v := range want.Data() {
+		if d := got.Data()[i] - v; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("Linear element %d = %v, want %v", i, got.Data()[i], v)
+		}
+	}
+}
