@@ -82,3 +82,19 @@ func TestDropout(t *testing.T) {
 		}
 	}
 }
+
+func TestLayerNorm(t *testing.T) {
+	l := nn.NewLayerNorm(4)
+	x := tensor.New([]float32{1, 2, 3, 4, -1, -1, -1, 5}, 2, 4)
+	y := l.Forward(x)
+	// row 1: mean 2.5, biased var 1.25; row 2: mean 0.5, var 6.75
+	want := []float32{-1.3416355, -0.44721183, 0.44721183, 1.3416355, -0.57735, -0.57735, -0.57735, 1.7320501}
+	for i, w := range want {
+		if math.Abs(float64(y.Data()[i]-w)) > 1e-5 {
+			t.Fatalf("LayerNorm = %v, want %v", y.Data(), want)
+		}
+	}
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor {
+		return (&nn.LayerNorm{Weight: in[1], Bias: in[2], Eps: 1e-5}).Forward(in[0])
+	}, tensor.Randn(rng(), 3, 5), tensor.Randn(rng(), 5), tensor.Randn(rng(), 5))
+}
