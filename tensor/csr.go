@@ -234,7 +234,8 @@ func (a *CSR) pattern() *csrPattern {
 // MatMul returns the dense rows×n product a·x of the sparse matrix and a
 // dense cols×n tensor x. It panics if x is not 2-D or does not have cols
 // rows. Entries whose value is zero are skipped, as the dense MatMul skips
-// zeros: they contribute nothing even where x holds Inf or NaN.
+// zeros in its left operand: they contribute nothing even where x holds
+// Inf or NaN.
 //
 // The product is differentiable in x: the gradient a transposed times the
 // output's gradient is computed with the structure of a's transpose, built

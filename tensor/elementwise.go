@@ -199,7 +199,8 @@ func gradFor(t, g *Tensor, factors ...*Tensor) *Tensor {
 }
 
 // Pow returns a raised to the power b, elementwise with NumPy broadcasting.
-// As in PyTorch, the gradient with respect to b is taken as 0 where a is 0.
+// As in PyTorch, the gradient with respect to b is taken as 0 where a is 0
+// and b >= 0.
 func (a *Tensor) Pow(b *Tensor) *Tensor {
 	pow := func(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) }
 	out := apply2("Pow", a, b, kernelOf(pow))
@@ -216,13 +217,14 @@ func (a *Tensor) Pow(b *Tensor) *Tensor {
 				ga = gradFor(a, g, d)
 			}
 			if b.requiresGrad {
-				lg := a.unaryValues(func(x float32) float32 {
-					if x == 0 {
+				// d(a^b)/db = a^b·log(a), taken as 0 where a = 0 and b >= 0
+				d := apply2("Pow", a, b, kernelOf(func(x, y float32) float32 {
+					if x == 0 && y >= 0 {
 						return 0
 					}
-					return float32(math.Log(float64(x)))
-				})
-				gb = gradFor(b, g, out.Detach(), lg)
+					return pow(x, y) * float32(math.Log(float64(x)))
+				}))
+				gb = gradFor(b, g, d)
 			}
 			return []*Tensor{ga, gb}
 		}, a, b)
@@ -263,8 +265,8 @@ func (a *Tensor) Minimum(b *Tensor) *Tensor {
 // gradient that goes to a.
 func (a *Tensor) minmax(op string, b *Tensor, wa func(x, y float32) float32) *Tensor {
 	out := apply2(op, a, b, kernelOf(func(x, y float32) float32 {
-		if wa(x, y) > 0 {
-			return x
+		if x != x || wa(x, y) > 0 {
+			return x // NaN propagates, as in NumPy and PyTorch
 		}
 		return y
 	}))

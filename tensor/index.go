@@ -29,7 +29,7 @@ func (t *Tensor) IndexSelect(dim int, index []int) *Tensor {
 	if t.requiresGrad {
 		out.setNode(func(g *Tensor) []*Tensor {
 			gx := ZerosLike(t)
-			// Parallel over outer slices and over columns; each element of
+			// Parallel over outer slices; each element of
 			// gx sums its contributions in index order.
 			parallelFor(l.outer, 1, func(lo, hi int) {
 				for o := lo; o < hi; o++ {

@@ -9,13 +9,15 @@ import (
 // for 2-D operands the ordinary product (m×k)·(k×n); a 1-D a is a row vector
 // and a 1-D b a column vector, the added dimension removed from the result;
 // for more dimensions the last two are the matrices and the leading
-// (batch) dimensions broadcast. It panics if the inner sizes differ. As in
-// BLAS, a zero in one operand contributes nothing even against an Inf or
-// NaN in the other (PyTorch would give NaN).
+// (batch) dimensions broadcast. It panics if the inner sizes differ. As
+// in gonum's BLAS, a zero in the left operand may contribute nothing even
+// against an Inf or NaN in the right one, where PyTorch would give NaN.
 func (a *Tensor) MatMul(b *Tensor) *Tensor {
 	switch {
 	case len(a.shape) == 0 || len(b.shape) == 0:
 		panicShape("MatMul", "scalar operand, shapes", a.shape, b.shape)
+	case a.shape[len(a.shape)-1] != b.shape[max(len(b.shape)-2, 0)]:
+		panicShape("MatMul", "inner sizes differ, shapes", a.shape, b.shape)
 	case len(a.shape) == 1 && len(b.shape) == 1:
 		return a.Reshape(1, -1).MatMul(b.Reshape(-1, 1)).Reshape()
 	case len(a.shape) == 1:

@@ -141,10 +141,14 @@ func (t *Tensor) Min(axis int, keepDim bool) *Tensor {
 }
 
 // Argmax returns the index of the first maximum along axis, as float32
-// values (use Ints to get them as ints). It is not differentiable.
+// values (use Ints to get them as ints; float32 holds indices exactly up to
+// 2^24). It is not differentiable.
 func (t *Tensor) Argmax(axis int, keepDim bool) *Tensor {
-	_, idx := t.extremeValues("Argmax", axis, keepDim, func(v, best float32) bool { return v > best })
-	return idx
+	vals, idx := t.extremeValues("Argmax", axis, keepDim, func(v, best float32) bool { return v > best })
+	for i, k := range idx {
+		vals.data[i] = float32(k)
+	}
+	return vals
 }
 
 func (t *Tensor) extreme(op string, axis int, keepDim bool, better func(v, best float32) bool) *Tensor {
@@ -153,8 +157,8 @@ func (t *Tensor) extreme(op string, axis int, keepDim bool, better func(v, best 
 		l := t.lines(op, axis)
 		out.setNode(func(g *Tensor) []*Tensor {
 			gx := ZerosLike(t)
-			for i, k := range idx.data {
-				gx.data[l.base(i)+int(k)*l.stride()] = g.data[i]
+			for i, k := range idx {
+				gx.data[l.base(i)+k*l.stride()] = g.data[i]
 			}
 			return []*Tensor{gx}
 		}, t)
@@ -162,13 +166,15 @@ func (t *Tensor) extreme(op string, axis int, keepDim bool, better func(v, best 
 	return out
 }
 
-func (t *Tensor) extremeValues(op string, axis int, keepDim bool, better func(v, best float32) bool) (vals, idx *Tensor) {
+// extremeValues returns the best value along axis and its first position.
+func (t *Tensor) extremeValues(op string, axis int, keepDim bool, better func(v, best float32) bool) (vals *Tensor, idx []int) {
 	l := t.lines(op, axis)
 	if l.n == 0 {
 		panicShape(op, "reduction over an empty axis", t.shape)
 	}
 	shape := reducedShape(t.shape, l.axis, keepDim)
-	vals, idx = Zeros(shape...), Zeros(shape...)
+	vals = Zeros(shape...)
+	idx = make([]int, len(vals.data))
 	s := l.stride()
 	l.each(grainElementwise, func(i, b int) {
 		best, at := t.data[b], 0
@@ -178,7 +184,7 @@ func (t *Tensor) extremeValues(op string, axis int, keepDim bool, better func(v,
 				best, at = v, k
 			}
 		}
-		vals.data[i], idx.data[i] = best, float32(at)
+		vals.data[i], idx[i] = best, at
 	})
 	return vals, idx
 }
@@ -189,7 +195,7 @@ func (t *Tensor) Var(axis int, unbiased, keepDim bool) *Tensor {
 	l := t.lines("Var", axis)
 	div := float64(l.n)
 	if unbiased {
-		div--
+		div = max(div-1, 0) // n = 1 gives NaN, as in PyTorch
 	}
 	out := Zeros(reducedShape(t.shape, l.axis, keepDim)...)
 	mean := make([]float32, l.count())

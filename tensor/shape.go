@@ -51,7 +51,11 @@ func (t *Tensor) Flatten(start int) *Tensor {
 		return t.Reshape(1)
 	}
 	a := t.axis("Flatten", start)
-	return t.Reshape(append(append([]int(nil), t.shape[:a]...), -1)...)
+	n := 1
+	for _, d := range t.shape[a:] {
+		n *= d
+	}
+	return t.Reshape(append(append([]int(nil), t.shape[:a]...), n)...)
 }
 
 // Squeeze returns a view without dimension dim, which must have size 1.

@@ -48,7 +48,7 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 // Full returns a tensor of the given shape filled with v.
 func Full(v float32, shape ...int) *Tensor {
 	t := Zeros(shape...)
-	if v != 0 {
+	if math.Float32bits(v) != 0 { // -0 is filled too
 		for i := range t.data {
 			t.data[i] = v
 		}
