@@ -25,6 +25,8 @@ def _num(v):
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     f = float("%.9g" % v)
+    if f == 0 and math.copysign(1, f) < 0:
+        return -0.0  # keep the sign of zero
     return int(f) if f.is_integer() and abs(f) < 1e15 else f
 
 
