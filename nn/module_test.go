@@ -33,7 +33,7 @@ type model struct {
 	Conv1    *nn.Linear
 	WeightIH *tensor.Tensor
 	Layers   []*block
-	LSTM     *custom `cairn:"lstm"`
+	LSTM     *custom    `cairn:"lstm"`
 	Skip     *nn.Linear `cairn:"-"`
 	Tied     *tensor.Tensor
 	Missing  *nn.Linear
