@@ -18,8 +18,12 @@
 //     and MeanAll over every element;
 //   - shape: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Permute,
 //     Narrow, BroadcastTo, [Concat], [Stack];
-//   - MatMul with broadcast batch dimensions; Gather, IndexSelect,
-//     ScatterAdd and [OneHot] for lookups;
+//   - MatMul with broadcast batch dimensions, and [Linear] (x·wᵀ + b in
+//     PyTorch's weight layout); Gather, IndexSelect, ScatterAdd and
+//     [OneHot] for lookups;
+//   - convolution and pooling in NCHW layout: Conv1D, Conv2D,
+//     ConvTranspose2D, MaxPool1D/2D, AvgPool1D/2D, and padding with Pad2D,
+//     ReflectionPad2D and ReplicationPad2D;
 //   - a sparse [CSR] matrix whose MatMul with a dense tensor is
 //     differentiable in the dense operand.
 //
