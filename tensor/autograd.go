@@ -114,9 +114,32 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	}
 }
 
+// partial describes a gradient that is zero except for the block
+// [start, start+length) along one axis of a tensor seen as outer×n×inner:
+// the gradient of Narrow. Its data holds just the block, so that taking
+// many slices of one tensor (an RNN's time steps, Split, Unbind) costs
+// backward time in proportion to the slices, not slices × whole tensor.
+type partial struct {
+	outer, n, inner, start, length int
+}
+
+// addPart adds the block gradient g into the full-size dst.
+func addPart(dst []float32, g *Tensor) {
+	p := g.part
+	blk := p.length * p.inner
+	for o := 0; o < p.outer; o++ {
+		off := (o*p.n + p.start) * p.inner
+		addTo(dst[off:off+blk], g.data[o*blk:(o+1)*blk])
+	}
+}
+
 // accumulate adds g to the gradient held for t: the pending gradient of an
 // interior node, or the Grad of a leaf.
 func accumulate(t *Tensor, g *Tensor) {
+	if g.part != nil {
+		accumulatePart(t, g)
+		return
+	}
 	if t.node == nil {
 		if t.grad == nil {
 			t.grad = &Tensor{data: append([]float32(nil), g.data...), shape: t.Shape()}
@@ -138,6 +161,27 @@ func accumulate(t *Tensor, g *Tensor) {
 	default:
 		addTo(n.g.data, g.data)
 	}
+}
+
+// accumulatePart is accumulate for a block gradient: it expands it into
+// a full-size buffer that the tensor owns.
+func accumulatePart(t *Tensor, g *Tensor) {
+	if t.node == nil {
+		if t.grad == nil {
+			t.grad = Zeros(t.shape...)
+		}
+		addPart(t.grad.data, g)
+		return
+	}
+	n := t.node
+	switch {
+	case n.g == nil:
+		n.g = Zeros(t.shape...)
+	case !n.gOwned:
+		n.g = &Tensor{data: append([]float32(nil), n.g.data...), shape: t.shape}
+	}
+	n.gOwned = true
+	addPart(n.g.data, g)
 }
 
 // topoOrder lists the interior nodes reachable from t so that every tensor

@@ -144,3 +144,20 @@ func BenchmarkMLPStep(b *testing.B) {
 		}
 	}
 }
+
+// Unbinding a sequence into time steps and back-propagating through all of
+// them: the backward must cost about the size of the tensor, not steps ×
+// size.
+func BenchmarkUnbindBackward(b *testing.B) {
+	x := tensor.Randn(newRNG(1), 256, 32, 64).SetRequiresGrad(true)
+	b.ReportAllocs()
+	for b.Loop() {
+		x.ZeroGrad()
+		steps := x.Unbind(0)
+		acc := steps[0]
+		for _, s := range steps[1:] {
+			acc = acc.Add(s)
+		}
+		acc.SumAll().Backward()
+	}
+}

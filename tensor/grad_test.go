@@ -250,3 +250,21 @@ func TestGradLinear(t *testing.T) {
 		}
 	}
 }
+
+func TestGradSplitUnbind(t *testing.T) {
+	rng := newRNG(8)
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor {
+		ps := in[0].Split(1, 1, 3, 0, 2)
+		return tensor.Concat(1, ps[3].Exp(), ps[0], ps[1].Tanh(), ps[1])
+	}, tensor.Randn(rng, 2, 6, 3))
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor {
+		us := in[0].Unbind(-1)
+		return us[0].Mul(us[2]).Add(us[1]).Add(us[0])
+	}, tensor.Randn(rng, 3, 4, 3))
+	// A narrowed interior value reached twice, and a leaf narrowed directly
+	// plus used whole (partial and dense gradients mixed).
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor {
+		h := in[0].Tanh()
+		return h.Narrow(0, 1, 2).Sum(0, false).Add(h.Narrow(0, 0, 1).Squeeze(0)).Add(in[0].Narrow(0, 2, 1).Squeeze(0)).Mul(in[0].Sum(0, false))
+	}, tensor.Randn(rng, 3, 4))
+}

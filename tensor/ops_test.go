@@ -314,3 +314,15 @@ func TestMatMulEmpty(t *testing.T) {
 	expect(t, "m=0", tensor.Ones(0, 3).MatMul(tensor.Ones(3, 2)), []int{0, 2}, nil, 0)
 	expect(t, "batch=0", tensor.Ones(0, 2, 3).MatMul(tensor.Ones(3, 2)), []int{0, 2, 2}, nil, 0)
 }
+
+func TestSplitUnbindValues(t *testing.T) {
+	x := tensor.Arange(0, 12, 1).Reshape(2, 6)
+	ps := x.Split(1, 2, 4)
+	expect(t, "Split 0", ps[0], []int{2, 2}, f32(0, 1, 6, 7), 0)
+	expect(t, "Split 1", ps[1], []int{2, 4}, f32(2, 3, 4, 5, 8, 9, 10, 11), 0)
+	us := x.Unbind(0)
+	expect(t, "Unbind 1", us[1], []int{6}, f32(6, 7, 8, 9, 10, 11), 0)
+	if msg := catch(func() { x.Split(1, 2, 2) }); !strings.Contains(msg, "Split") || !strings.Contains(msg, "[2 6]") {
+		t.Errorf("Split panic %q", msg)
+	}
+}

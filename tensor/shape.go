@@ -195,13 +195,47 @@ func (t *Tensor) Narrow(dim, start, length int) *Tensor {
 		copy(out.data[o*blk:(o+1)*blk], t.data[(o*l.n+start)*l.inner:])
 	}
 	if t.requiresGrad {
+		part := &partial{outer: l.outer, n: l.n, inner: l.inner, start: start, length: length}
 		out.setNode(func(g *Tensor) []*Tensor {
-			gx := ZerosLike(t)
-			for o := 0; o < l.outer; o++ {
-				copy(gx.data[(o*l.n+start)*l.inner:], g.data[o*blk:(o+1)*blk])
-			}
-			return []*Tensor{gx}
+			// a block gradient: expanded where it is accumulated
+			return []*Tensor{{data: g.data, shape: t.shape, part: part}}
 		}, t)
+	}
+	return out
+}
+
+// Split cuts t along dim into consecutive pieces of the given sizes, which
+// must add up to the size of dim. Each piece is a copy; the backward pass
+// writes each piece's gradient into one buffer, so splitting into many
+// pieces costs no more than the tensor's size.
+func (t *Tensor) Split(dim int, sizes ...int) []*Tensor {
+	a := t.axis("Split", dim)
+	total := 0
+	for _, s := range sizes {
+		if s < 0 {
+			panicShape("Split", fmt.Sprintf("negative size in %v for shape", sizes), t.shape)
+		}
+		total += s
+	}
+	if total != t.shape[a] {
+		panicShape("Split", fmt.Sprintf("sizes %v do not add up to dimension %d of shape", sizes, dim), t.shape)
+	}
+	out := make([]*Tensor, len(sizes))
+	at := 0
+	for i, s := range sizes {
+		out[i] = t.Narrow(a, at, s)
+		at += s
+	}
+	return out
+}
+
+// Unbind returns the slices of t along dim, each without that dimension:
+// a (T, B, H) tensor unbinds along 0 into T tensors of shape (B, H).
+func (t *Tensor) Unbind(dim int) []*Tensor {
+	a := t.axis("Unbind", dim)
+	out := make([]*Tensor, t.shape[a])
+	for i := range out {
+		out[i] = t.Narrow(a, i, 1).Squeeze(a)
 	}
 	return out
 }

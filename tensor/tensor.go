@@ -20,6 +20,10 @@ type Tensor struct {
 	requiresGrad bool
 	grad         *Tensor
 	node         *node // the operation that made this tensor; nil for leaves
+
+	// part is set only on gradients in flight during Backward that are
+	// zero outside one block (see partial); data then holds the block.
+	part *partial
 }
 
 // New returns a tensor of the given shape that uses data as its backing
