@@ -161,3 +161,18 @@ func BenchmarkUnbindBackward(b *testing.B) {
 		acc.SumAll().Backward()
 	}
 }
+
+func BenchmarkActivation(b *testing.B) {
+	x := tensor.Randn(newRNG(1), 1024, 1024)
+	for _, a := range []struct {
+		name string
+		f    func(*tensor.Tensor) *tensor.Tensor
+	}{{"Sigmoid", (*tensor.Tensor).Sigmoid}, {"Tanh", (*tensor.Tensor).Tanh}, {"ReLU", (*tensor.Tensor).ReLU}, {"GELU", (*tensor.Tensor).GELU}} {
+		b.Run(a.name+"-1M", func(b *testing.B) {
+			b.SetBytes(2 * 4 << 20)
+			for b.Loop() {
+				a.f(x)
+			}
+		})
+	}
+}

@@ -25,3 +25,39 @@ func exp32(x float32) float32 {
 	p = p*r*r + r + 1
 	return p * math.Float32frombits(uint32(int32(k)+127)<<23)
 }
+
+// tanh32 returns tanh(x) in float32 arithmetic: for |x| < 0.625 the odd
+// polynomial of the Cephes library's tanhf, otherwise 1 - 2/(e^2|x| + 1)
+// with exp32. Measured worst relative error against math.Tanh: see
+// TestTanh32Accuracy.
+func tanh32(x float32) float32 {
+	a := x
+	if a < 0 {
+		a = -a
+	}
+	if a < 0.625 {
+		z := x * x
+		p := ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z - 3.33332819422e-1) * z
+		return x + x*p
+	}
+	if !(a < 44) { // saturated, or NaN
+		if a != a {
+			return x
+		}
+		return float32(math.Copysign(1, float64(x)))
+	}
+	y := 1 - 2/(exp32(2*a)+1)
+	if x < 0 {
+		return -y
+	}
+	return y
+}
+
+// sigmoid32 returns 1/(1+e^-x) without overflow, with exp32.
+func sigmoid32(x float32) float32 {
+	if x >= 0 {
+		return 1 / (1 + exp32(-x))
+	}
+	e := exp32(x)
+	return e / (1 + e)
+}

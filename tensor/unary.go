@@ -108,8 +108,7 @@ func (t *Tensor) Sigmoid() *Tensor {
 
 // Tanh returns the hyperbolic tangent of each element.
 func (t *Tensor) Tanh() *Tensor {
-	return t.unary(grainTranscend, func(x float32) float32 { return float32(math.Tanh(float64(x))) },
-		func(_, y float32) float32 { return 1 - y*y })
+	return t.unary(grainTranscend, tanh32, func(_, y float32) float32 { return 1 - y*y })
 }
 
 // GELU returns x·Φ(x) with Φ the standard normal CDF: the exact form that
@@ -139,14 +138,6 @@ func (t *Tensor) Softplus() *Tensor {
 		}
 		return sigmoid32(x)
 	})
-}
-
-func sigmoid32(x float32) float32 {
-	if x >= 0 {
-		return float32(1 / (1 + math.Exp(-float64(x))))
-	}
-	e := math.Exp(float64(x))
-	return float32(e / (1 + e))
 }
 
 func sign(x float32) float32 {
