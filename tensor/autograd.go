@@ -220,3 +220,19 @@ func addTo(dst, src []float32) {
 		dst[i] += src[i]
 	}
 }
+
+// Custom makes a differentiable operation out of a value computed outside
+// the package: value holds the op's result (a fresh tensor, not part of any
+// graph), and backward maps the gradient of the result to one gradient per
+// input, each of that input's shape (nil where an input needs none; check
+// RequiresGrad on the inputs to skip work). If any input requires grad, the
+// op is recorded and value is returned as its result; otherwise value is
+// returned as it is. Use it for fused kernels such as a normalisation or a
+// loss; test the pair with tensortest.GradCheck.
+func Custom(value *Tensor, backward func(g *Tensor) []*Tensor, inputs ...*Tensor) *Tensor {
+	if value.node != nil || value.requiresGrad {
+		panic(fmt.Sprintf("tensor.Custom: the value (shape %v) is already part of a graph; pass a fresh tensor", value.shape))
+	}
+	value.setNode(backward, inputs...)
+	return value
+}

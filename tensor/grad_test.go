@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/cairn-ml/cairn/tensor"
@@ -267,4 +268,23 @@ func TestGradSplitUnbind(t *testing.T) {
 		h := in[0].Tanh()
 		return h.Narrow(0, 1, 2).Sum(0, false).Add(h.Narrow(0, 0, 1).Squeeze(0)).Add(in[0].Narrow(0, 2, 1).Squeeze(0)).Mul(in[0].Sum(0, false))
 	}, tensor.Randn(rng, 3, 4))
+}
+
+// A fused softplus made with Custom passes the gradient check and records
+// nothing when no input requires grad.
+func TestCustom(t *testing.T) {
+	softplus := func(x *tensor.Tensor) *tensor.Tensor {
+		y := x.Detach().Exp().AddScalar(1).Log()
+		return tensor.Custom(y, func(g *tensor.Tensor) []*tensor.Tensor {
+			return []*tensor.Tensor{g.Mul(x.Detach().Sigmoid())}
+		}, x)
+	}
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor { return softplus(in[0]) }, tensor.Randn(newRNG(9), 3, 4))
+	if y := softplus(tensor.Ones(2)); y.RequiresGrad() {
+		t.Error("Custom recorded a graph without inputs that require grad")
+	}
+	x := tensor.Ones(2).SetRequiresGrad(true)
+	if msg := catch(func() { tensor.Custom(x.Exp(), nil, x) }); !strings.Contains(msg, "Custom") {
+		t.Errorf("Custom on a graph value: %q", msg)
+	}
 }
