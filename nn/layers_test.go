@@ -98,3 +98,25 @@ func TestLayerNorm(t *testing.T) {
 		return (&nn.LayerNorm{Weight: in[1], Bias: in[2], Eps: 1e-5}).Forward(in[0])
 	}, tensor.Randn(rng(), 3, 5), tensor.Randn(rng(), 5), tensor.Randn(rng(), 5))
 }
+
+func TestDropoutGradCheck(t *testing.T) {
+	x := tensor.Randn(rng(), 4, 5)
+	// The mask must be the same in every evaluation: reseed per call.
+	tensortest.GradCheck(t, func(in ...*tensor.Tensor) *tensor.Tensor {
+		return nn.NewDropout(rng(), 0.4).Forward(in[0])
+	}, x)
+	all := nn.NewDropout(rng(), 1).Forward(x.Clone().Detach().SetRequiresGrad(true))
+	for _, v := range all.Data() {
+		if v != 0 {
+			t.Fatal("P=1 kept a value")
+		}
+	}
+}
+
+func BenchmarkDropout(b *testing.B) {
+	d := nn.NewDropout(rng(), 0.1)
+	x := tensor.Randn(rng(), 1024, 1024).SetRequiresGrad(true)
+	for b.Loop() {
+		d.Forward(x)
+	}
+}
