@@ -1,4 +1,4 @@
-package nn_test
+package onnx_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-ml/cairn/internal/torchfix"
 	"github.com/cairn-ml/cairn/nn"
+	"github.com/cairn-ml/cairn/nn/onnx"
 	"github.com/cairn-ml/cairn/tensor"
 )
 
@@ -81,7 +82,7 @@ func TestLoadONNXCNN(t *testing.T) {
 	t.Parallel()
 	fix := torchfix.Load(t, "testdata/onnx_cnn.json")
 	m := newONNXCNN()
-	if err := nn.LoadONNX("testdata/onnx_cnn.onnx", m); err != nil {
+	if err := onnx.Load("testdata/onnx_cnn.onnx", m); err != nil {
 		t.Fatal(err)
 	}
 	onnxCheckState(t, fix, m)
@@ -107,7 +108,7 @@ func TestLoadONNXMLP(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			m := newONNXMLP()
 			m.BN.NumBatchesTracked.Data()[0] = 7
-			if err := nn.LoadONNX("testdata/"+file, m); err != nil {
+			if err := onnx.Load("testdata/"+file, m); err != nil {
 				t.Fatal(err)
 			}
 			if got := m.BN.NumBatchesTracked.Item(); got != 7 {
@@ -124,7 +125,7 @@ func TestLoadONNXMLP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w, err := nn.ReadONNXWeights(f)
+	w, err := onnx.ReadWeights(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestLoadONNXNames(t *testing.T) {
 		want  []string
 	}{
 		{"fused BatchNorm", "testdata/onnx_fused.onnx", []any{nn.NewConv2D(rng, 1, 2, 3), nn.NewBatchNorm2D(2)}, []string{
-			"nn: onnx file testdata/onnx_fused.onnx: state does not match the model:",
+			"onnx: file testdata/onnx_fused.onnx: state does not match the model:",
 			`missing "0.weight"`, `missing "1.running_var"`, `unexpected "onnx::Conv_11"`, `unexpected "onnx::Conv_12"`,
 			`torch.onnx.export transformed and renamed "onnx::Conv_11", "onnx::Conv_12"`,
 			"do_constant_folding=False", "training=torch.onnx.TrainingMode.PRESERVE",
@@ -181,7 +182,7 @@ func TestLoadONNXNames(t *testing.T) {
 			for _, n := range before {
 				saved = append(saved, slices.Clone(n.Tensor.Data()))
 			}
-			err := nn.LoadONNX(c.file, c.model)
+			err := onnx.Load(c.file, c.model)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -200,7 +201,7 @@ func TestLoadONNXNames(t *testing.T) {
 			}
 		})
 	}
-	if err := nn.LoadONNX("testdata/no-such.onnx", newONNXMLP()); err == nil || !errors.Is(err, os.ErrNotExist) {
+	if err := onnx.Load("testdata/no-such.onnx", newONNXMLP()); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: error %v, want one wrapping os.ErrNotExist", err)
 	}
 }
@@ -295,7 +296,7 @@ func TestReadONNXWeightsTypes(t *testing.T) {
 		onnxIdentity("x", "not.an.initializer"),
 		onnxIdentity("f.packed", "f.raw"), // an initializer's own name: ignored
 	)
-	w, err := nn.ReadONNXWeights(bytes.NewReader(file))
+	w, err := onnx.ReadWeights(bytes.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,8 +332,9 @@ func TestReadONNXWeightsTypes(t *testing.T) {
 	}
 }
 
-// onnxBad lists malformed files and what the error must say.
-var onnxBad = func() []struct {
+// onnxBad lists malformed files and what the error must say. It reads a
+// fixture, so it runs inside tests, not at package initialisation.
+func onnxBad() []struct {
 	name string
 	file []byte
 	want []string
@@ -393,25 +395,25 @@ var onnxBad = func() []struct {
 		{"initializer cut", model(onnxLen(5, onnxVarint(2, 1), onnxKey(9, 2), []byte{10, 1, 2})), []string{"graph.initializer #0: field 9 (raw_data) declares 10 bytes but only 2 remain"}},
 		{"node cut", onnxModel(onnxLen(1, onnxKey(4, 2), []byte{5, 'I', 'd'})), []string{"graph.node #1: field 4 (op_type) declares 5 bytes but only 2 remain"}},
 	}
-}()
+}
 
 // TestReadONNXWeightsMalformed checks that truncated, corrupted and
 // unsupported files give an *ONNXError that says what is wrong.
 func TestReadONNXWeightsMalformed(t *testing.T) {
 	t.Parallel()
-	for _, c := range onnxBad {
+	for _, c := range onnxBad() {
 		t.Run(c.name, func(t *testing.T) {
-			w, err := nn.ReadONNXWeights(bytes.NewReader(c.file))
+			w, err := onnx.ReadWeights(bytes.NewReader(c.file))
 			if err == nil {
 				t.Fatalf("no error; read %d tensors", len(w))
 			}
-			var oe *nn.ONNXError
+			var oe *onnx.Error
 			if !errors.As(err, &oe) {
-				t.Fatalf("error %v (%T), want an *nn.ONNXError", err, err)
+				t.Fatalf("error %v (%T), want an *onnx.Error", err, err)
 			}
 			t.Log(err)
-			if !strings.HasPrefix(err.Error(), "nn: onnx: ") {
-				t.Errorf("error %q does not start with \"nn: onnx: \"", err)
+			if !strings.HasPrefix(err.Error(), "onnx: ") {
+				t.Errorf("error %q does not start with \"onnx: \"", err)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
@@ -442,10 +444,10 @@ func TestLoadONNXMalformed(t *testing.T) {
 		if err := os.WriteFile(p, c.file, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := nn.LoadONNX(p, newONNXMLP())
-		var oe *nn.ONNXError
-		if !errors.As(err, &oe) || oe.Path != p || !strings.Contains(err.Error(), "nn: onnx file "+p+": ") || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %v, want an *nn.ONNXError naming the file and saying %q", c.name, err, c.want)
+		err := onnx.Load(p, newONNXMLP())
+		var oe *onnx.Error
+		if !errors.As(err, &oe) || oe.Path != p || !strings.Contains(err.Error(), "onnx: file "+p+": ") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want an *onnx.Error naming the file and saying %q", c.name, err, c.want)
 		}
 	}
 }
@@ -466,7 +468,7 @@ func TestReadONNXWeightsConcurrent(t *testing.T) {
 	errs := make(chan error, 12)
 	for i := range 12 {
 		wg.Go(func() {
-			if _, err := nn.ReadONNXWeights(bytes.NewReader(files[i%len(files)])); err != nil {
+			if _, err := onnx.ReadWeights(bytes.NewReader(files[i%len(files)])); err != nil {
 				errs <- err
 			}
 		})
@@ -485,7 +487,7 @@ func BenchmarkReadONNXWeights(b *testing.B) {
 	}
 	b.SetBytes(int64(len(file)))
 	for b.Loop() {
-		if _, err := nn.ReadONNXWeights(bytes.NewReader(file)); err != nil {
+		if _, err := onnx.ReadWeights(bytes.NewReader(file)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -500,7 +502,7 @@ func BenchmarkReadONNXWeightsLarge(b *testing.B) {
 	file := onnxModel(onnxInit("w", 1, []int64{1024, 1024}, onnxRaw(vals...)))
 	b.SetBytes(int64(len(file)))
 	for b.Loop() {
-		if _, err := nn.ReadONNXWeights(bytes.NewReader(file)); err != nil {
+		if _, err := onnx.ReadWeights(bytes.NewReader(file)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -508,7 +510,7 @@ func BenchmarkReadONNXWeightsLarge(b *testing.B) {
 
 // A PyTorch MLP, exported with torch.onnx.export as LoadONNX recommends
 // (testdata/onnx_mlp.py), loaded into the same model built in Go.
-func ExampleLoadONNX() {
+func ExampleLoad() {
 	type MLP struct {
 		FC1 *nn.Linear      `cairn:"fc1"`
 		BN  *nn.BatchNorm1D `cairn:"bn"`
@@ -517,7 +519,7 @@ func ExampleLoadONNX() {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := &MLP{FC1: nn.NewLinear(rng, 6, 8), BN: nn.NewBatchNorm1D(8), FC2: nn.NewLinear(rng, 8, 8), FC3: nn.NewLinear(rng, 8, 3)}
-	if err := nn.LoadONNX("testdata/onnx_mlp.onnx", m); err != nil {
+	if err := onnx.Load("testdata/onnx_mlp.onnx", m); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -528,4 +530,12 @@ func ExampleLoadONNX() {
 	y := m.FC3.Forward(m.FC2.Forward(h).ReLU())
 	fmt.Printf("%.3f\n", y.Data())
 	// Output: [-0.084 0.206 0.232]
+}
+
+func f32Bytes(vals ...float32) []byte {
+	var b []byte
+	for _, v := range vals {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return b
 }

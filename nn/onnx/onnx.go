@@ -1,4 +1,4 @@
-package nn
+package onnx
 
 import (
 	"bytes"
@@ -10,34 +10,35 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cairn-ml/cairn/nn/internal/onnxw"
+	"github.com/cairn-ml/cairn/nn"
+	"github.com/cairn-ml/cairn/nn/onnx/internal/onnxw"
 	"github.com/cairn-ml/cairn/tensor"
 )
 
 // ONNX weight import. Only the weights of an ONNX model are read, its
 // graph initializers; the architecture is the cairn model they are loaded
 // into, and the file's operators and attributes (strides, eps, ...) are
-// not checked against it. The file goes through package nn/internal/onnxw,
+// not checked against it. The file goes through package nn/onnx/internal/onnxw,
 // the one adapter over github.com/owulveryck/onnx-go, which validates its
 // structure before onnx-go decodes the initializers.
 
-// ONNXError reports what is wrong with an ONNX file: which initializer,
+// Error reports what is wrong with an ONNX file: which initializer,
 // where in the file, and what.
-type ONNXError struct {
+type Error struct {
 	Path        string // the file, when read from a file
 	Initializer string // the initializer concerned, if any
 	Offset      int    // the byte offset of the fault in the file, or -1
 	Msg         string
 }
 
-func (e *ONNXError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("nn: onnx")
+	b.WriteString("onnx: ")
 	if e.Path != "" {
-		b.WriteString(" file ")
+		b.WriteString("file ")
 		b.WriteString(e.Path)
+		b.WriteString(": ")
 	}
-	b.WriteString(": ")
 	if e.Initializer != "" {
 		b.WriteString("initializer ")
 		b.WriteString(strconv.Quote(e.Initializer))
@@ -53,13 +54,13 @@ func (e *ONNXError) Error() string {
 func onnxError(path string, err error) error {
 	var oe *onnxw.Error
 	if errors.As(err, &oe) {
-		return &ONNXError{Path: path, Initializer: oe.Initializer, Offset: oe.Offset, Msg: oe.Msg}
+		return &Error{Path: path, Initializer: oe.Initializer, Offset: oe.Offset, Msg: oe.Msg}
 	}
 	return err
 }
 
-// ReadONNXWeights reads an ONNX model from r and returns its weights, the
-// initializers of its graph, by name. With the export that [LoadONNX]
+// ReadWeights reads an ONNX model from r and returns its weights, the
+// initializers of its graph, by name. With the export that [Load]
 // recommends, the names are those of the PyTorch model's state_dict.
 //
 // Values are converted to float32: FLOAT exactly, DOUBLE rounded to the
@@ -74,17 +75,17 @@ func onnxError(path string, err error) error {
 // A model exported with export_params=False has no initializers and gives
 // an empty map. The tensors do not require grad.
 //
-// The whole input is read. A malformed file gives an *ONNXError that says
+// The whole input is read. A malformed file gives an *Error that says
 // what is wrong and at which byte: a truncated file, a corrupted length or
 // tag, an unsupported data type, dims that do not match the data. Values
 // themselves cannot be checked: ONNX files carry no checksum.
-func ReadONNXWeights(r io.Reader) (map[string]*tensor.Tensor, error) {
+func ReadWeights(r io.Reader) (map[string]*tensor.Tensor, error) {
 	var buf bytes.Buffer
 	if n := readerSize(r); n > 0 {
 		buf.Grow(n + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("nn: reading onnx: %w", err)
+		return nil, fmt.Errorf("onnx: reading: %w", err)
 	}
 	inits, err := onnxw.ReadInitializers(buf.Bytes())
 	if err != nil {
@@ -119,18 +120,18 @@ func readerSize(r io.Reader) int {
 	return int(max(0, min(n, 1<<30)))
 }
 
-// LoadONNX copies the weights of the ONNX model at path into model by
-// name: every tensor of model's [StateDict] must be an initializer of the
+// Load copies the weights of the ONNX model at path into model by
+// name: every tensor of model's [nn.StateDict] must be an initializer of the
 // file with the same shape, and every initializer must be a tensor of
-// model, or LoadONNX returns an error listing what is missing, unexpected
-// or of the wrong shape, and changes nothing ([LoadState]'s strict check).
+// model, or Load returns an error listing what is missing, unexpected
+// or of the wrong shape, and changes nothing ([nn.LoadState]'s strict check).
 // Two exceptions: a BatchNorm's num_batches_tracked, which ONNX exports
 // never hold, is left as it is, and an Identity alias (see
-// [ReadONNXWeights]) counts only if model has a tensor of that name.
+// [ReadWeights]) counts only if model has a tensor of that name.
 //
 // The model's architecture is not read from the file: build the cairn model
 // that matches the PyTorch one, with the same state_dict names (see
-// [StateDict]) and options, then load the weights into it.
+// [nn.StateDict]) and options, then load the weights into it.
 //
 // # Exporting from PyTorch
 //
@@ -152,7 +153,7 @@ func readerSize(r io.Reader) int {
 //     which keeps the (out, in) weight under its name either way.)
 //   - Parameters with equal values (two zero biases of one length, a fresh
 //     BatchNorm's running_var and weight) are stored once; the other names
-//     become Identity nodes, which LoadONNX resolves. A parameter shared
+//     become Identity nodes, which Load resolves. A parameter shared
 //     between modules is stored once, under its first name, as StateDict
 //     lists it.
 //   - BatchNorm's num_batches_tracked is not exported.
@@ -168,18 +169,18 @@ func readerSize(r io.Reader) int {
 //
 // When the names do not match and the file has "onnx::" initializers, the
 // error says that the export transformed them.
-func LoadONNX(path string, model any) error {
+func Load(path string, model any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("nn: reading onnx: %w", err)
+		return fmt.Errorf("onnx: reading %s: %w", path, err)
 	}
 	inits, err := onnxw.ReadInitializers(b)
 	if err != nil {
 		return onnxError(path, err)
 	}
-	dict := StateDict(model)
+	dict := nn.StateDict(model)
 	if len(inits) == 0 && len(dict) > 0 {
-		return &ONNXError{Path: path, Offset: -1, Msg: "the file holds no initializers (was it exported with export_params=False?)"}
+		return &Error{Path: path, Offset: -1, Msg: "the file holds no initializers (was it exported with export_params=False?)"}
 	}
 	want := make(map[string]bool, len(dict))
 	for _, n := range dict {
@@ -197,7 +198,7 @@ func LoadONNX(path string, model any) error {
 			state[n.Name] = n.Tensor.Detach()
 		}
 	}
-	if err := LoadState(model, state); err != nil {
+	if err := nn.LoadState(model, state); err != nil {
 		return &onnxLoadError{path: path, err: err, hint: renameHint(state, want)}
 	}
 	return nil
@@ -225,7 +226,7 @@ func renameHint(state map[string]*tensor.Tensor, want map[string]bool) string {
 	if len(renamed) > 4 {
 		renamed = append(renamed[:4], "...")
 	}
-	return fmt.Sprintf(" (torch.onnx.export transformed and renamed %s: export the model in eval mode with do_constant_folding=False and training=torch.onnx.TrainingMode.PRESERVE, see nn.LoadONNX)", strings.Join(renamed, ", "))
+	return fmt.Sprintf(" (torch.onnx.export transformed and renamed %s: export the model in eval mode with do_constant_folding=False and training=torch.onnx.TrainingMode.PRESERVE, see nn.Load)", strings.Join(renamed, ", "))
 }
 
 // onnxLoadError is LoadState's error on an ONNX file's weights.
@@ -236,7 +237,7 @@ type onnxLoadError struct {
 }
 
 func (e *onnxLoadError) Error() string {
-	return "nn: onnx file " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "nn: ") + e.hint
+	return "onnx: file " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "nn: ") + e.hint
 }
 
 func (e *onnxLoadError) Unwrap() error { return e.err }

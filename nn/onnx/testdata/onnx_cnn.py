@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 
 here = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(here.parents[1] / "internal" / "torchfix"))
+sys.path.insert(0, str(here.parents[2] / "internal" / "torchfix"))
 import torchfix  # noqa: E402
 
 

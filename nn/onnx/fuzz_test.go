@@ -1,4 +1,4 @@
-package nn_test
+package onnx_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/cairn-ml/cairn/nn"
+	"github.com/cairn-ml/cairn/nn/onnx"
 )
 
 // onnxFuzzSeeds returns the exported files of testdata, truncated and
@@ -31,7 +31,7 @@ func onnxFuzzSeeds(t testing.TB) [][]byte {
 			seeds = append(seeds, c)
 		}
 	}
-	for _, c := range onnxBad {
+	for _, c := range onnxBad() {
 		seeds = append(seeds, c.file)
 	}
 	return seeds
@@ -45,11 +45,11 @@ func FuzzReadONNXWeights(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		w, err := nn.ReadONNXWeights(bytes.NewReader(b))
+		w, err := onnx.ReadWeights(bytes.NewReader(b))
 		if err != nil {
-			var oe *nn.ONNXError
+			var oe *onnx.Error
 			if !errors.As(err, &oe) || oe.Msg == "" {
-				t.Fatalf("error %v (%T), want an *nn.ONNXError with a message", err, err)
+				t.Fatalf("error %v (%T), want an *onnx.Error with a message", err, err)
 			}
 			return
 		}
