@@ -33,6 +33,7 @@ import (
 type config struct {
 	model         string
 	epochs, batch int
+	hidden        int
 	lr            float64
 	seed          uint64
 	data, out     string
@@ -42,7 +43,8 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.model, "model", "cnn", "cnn (two conv layers) or mlp (784-128-10)")
+	flag.StringVar(&cfg.model, "model", "cnn", "cnn (two conv layers) or mlp (784-hidden-10)")
+	flag.IntVar(&cfg.hidden, "hidden", 512, "hidden units of the mlp")
 	flag.IntVar(&cfg.epochs, "epochs", 2, "passes over the training images")
 	flag.IntVar(&cfg.batch, "batch", 64, "minibatch size")
 	flag.Float64Var(&cfg.lr, "lr", 1e-3, "Adam learning rate")
@@ -90,19 +92,21 @@ func (m *CNN) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return m.FC2.Forward(x)
 }
 
-// MLP is the two-layer perceptron 784-128-10.
+// MLP is the two-layer perceptron 784-hidden-10 with dropout on the hidden
+// layer.
 type MLP struct {
-	FC1 *nn.Linear
-	FC2 *nn.Linear
+	FC1  *nn.Linear
+	FC2  *nn.Linear
+	Drop *nn.Dropout
 }
 
-func newMLP(rng *rand.Rand) *MLP {
-	return &MLP{FC1: nn.NewLinear(rng, 784, 128), FC2: nn.NewLinear(rng, 128, 10)}
+func newMLP(rng *rand.Rand, hidden int) *MLP {
+	return &MLP{FC1: nn.NewLinear(rng, 784, hidden), FC2: nn.NewLinear(rng, hidden, 10), Drop: nn.NewDropout(rng, 0.2)}
 }
 
 // Forward maps (batch, 1, 28, 28) images to (batch, 10) logits.
 func (m *MLP) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return m.FC2.Forward(m.FC1.Forward(x.Flatten(1)).ReLU())
+	return m.FC2.Forward(m.Drop.Forward(m.FC1.Forward(x.Flatten(1)).ReLU()))
 }
 
 type model interface {
@@ -121,8 +125,8 @@ type result struct {
 }
 
 func run(cfg config, stdout, stderr io.Writer) error {
-	if cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.limit < 0 {
-		return errors.New("-epochs and -batch must be at least 1, -lr positive and -limit not negative")
+	if cfg.epochs < 1 || cfg.batch < 1 || !(cfg.lr > 0) || cfg.limit < 0 || cfg.hidden < 1 {
+		return errors.New("-epochs, -batch and -hidden must be at least 1, -lr positive and -limit not negative")
 	}
 	start := time.Now()
 	train, test, err := loadMNIST(cfg.data)
@@ -140,7 +144,7 @@ func run(cfg config, stdout, stderr io.Writer) error {
 	case "cnn":
 		m = newCNN(rng)
 	case "mlp":
-		m = newMLP(rng)
+		m = newMLP(rng, cfg.hidden)
 	default:
 		return fmt.Errorf("-model %q: want cnn or mlp", cfg.model)
 	}
