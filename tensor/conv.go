@@ -1,11 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-)
+import "fmt"
 
 // ConvOptions configures Conv2D, PyTorch's stride, padding, dilation and
 // groups arguments of F.conv2d, each (height, width). The zero value gives
@@ -169,28 +164,7 @@ func col2im(g *convGeom, col, img []float32) {
 // lda, ldb and ldc as stored. Every matrix product of the convolutions goes
 // through here, so a faster kernel can replace it in one place.
 func convGemm(ta, tb bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if beta != 1 {
-			for i := 0; i < m; i++ {
-				row := c[i*ldc : i*ldc+n]
-				for j := range row {
-					row[j] *= beta
-				}
-			}
-		}
-		return
-	}
-	tA, tB := blas.NoTrans, blas.NoTrans
-	if ta {
-		tA = blas.Trans
-	}
-	if tb {
-		tB = blas.Trans
-	}
-	blas32.Implementation().Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+	gemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }
 
 // convGrain returns how many samples a goroutine should take at least,

@@ -1,10 +1,5 @@
 package tensor
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-)
-
 // Linear returns x·wᵀ + b, PyTorch's F.linear: x has shape (..., in), w
 // (out, in) and b (out) or nil for no bias; the result has shape (..., out).
 // It is one matrix product with the bias added in place, without
@@ -34,22 +29,21 @@ func Linear(x, w, b *Tensor) *Tensor {
 		beta = 1
 	}
 	if rows > 0 && nout > 0 && in > 0 {
-		blas32.Implementation().Sgemm(blas.NoTrans, blas.Trans, rows, nout, in, 1, x.data, in, w.data, in, beta, out.data, nout)
+		gemm(false, true, rows, nout, in, 1, x.data, in, w.data, in, beta, out.data, nout)
 	}
 	if anyRequiresGrad(x, w, b) {
 		out.setNode(func(g *Tensor) []*Tensor {
-			impl := blas32.Implementation()
 			var gx, gw, gb *Tensor
 			if x.requiresGrad {
 				gx = Zeros(x.shape...)
 				if rows > 0 && nout > 0 && in > 0 {
-					impl.Sgemm(blas.NoTrans, blas.NoTrans, rows, in, nout, 1, g.data, nout, w.data, in, 0, gx.data, in)
+					gemm(false, false, rows, in, nout, 1, g.data, nout, w.data, in, 0, gx.data, in)
 				}
 			}
 			if w.requiresGrad {
 				gw = Zeros(w.shape...)
 				if rows > 0 && nout > 0 && in > 0 {
-					impl.Sgemm(blas.Trans, blas.NoTrans, nout, in, rows, 1, g.data, nout, x.data, in, 0, gw.data, in)
+					gemm(true, false, nout, in, rows, 1, g.data, nout, x.data, in, 0, gw.data, in)
 				}
 			}
 			if b != nil && b.requiresGrad {

@@ -1,10 +1,5 @@
 package tensor
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-)
-
 // MatMul returns the matrix product of a and b with PyTorch's matmul rules:
 // for 2-D operands the ordinary product (m×k)·(k×n); a 1-D a is a row vector
 // and a 1-D b a column vector, the added dimension removed from the result;
@@ -98,19 +93,8 @@ func gemmBatch(ta, tb bool, m, n, k int, a []float32, ao []int, lda int, b []flo
 	if m == 0 || n == 0 {
 		return
 	}
-	tA, tB := blas.NoTrans, blas.NoTrans
-	if ta {
-		tA = blas.Trans
-	}
-	if tb {
-		tB = blas.Trans
-	}
-	impl := blas32.Implementation()
 	one := func(i int) {
-		if k == 0 {
-			return
-		}
-		impl.Sgemm(tA, tB, m, n, k, 1, a[ao[i]:], lda, b[bo[i]:], ldb, 0, c[i*cs:], n)
+		gemm(ta, tb, m, n, k, 1, a[ao[i]:], lda, b[bo[i]:], ldb, 0, c[i*cs:], n)
 	}
 	if m*n*k >= 1<<18 {
 		for i := range ao {
