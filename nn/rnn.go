@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/cairn-ml/cairn/tensor"
 )
@@ -111,35 +113,34 @@ func rnnState(c RNNConfig, ws []RNNWeights) []Named {
 	return out
 }
 
-// rnnCell advances one direction of one layer by a step. xp is the input
-// projection x·W_ihᵀ + b_ih of the step, (batch, gates*hidden); h and c
-// are the state (c only for LSTM), nil when it is still the zero initial
-// state. It returns the new state.
-type rnnCell func(w *RNNWeights, xp, h, c *tensor.Tensor) (h2, c2 *tensor.Tensor)
+// rnnSeq runs one direction of one layer over a whole sequence as a
+// single differentiable op. xp is the input projection x·W_ihᵀ + b_ih of
+// every step, (seq, batch, gates*hidden), time first; h0 and c0 (c0 only
+// for LSTM) are the initial state, (batch, hidden), nil for zeros. lengths
+// (nil: all full) masks the steps past each sequence's end: they keep the
+// state and output zeros. reverse runs from the last step to the first.
+// It returns the outputs (seq, batch, hidden), the final hidden state and
+// (LSTM) the final cell state, each (1, batch, hidden).
+type rnnSeq func(w *RNNWeights, xp, h0, c0 *tensor.Tensor, lengths []int, reverse bool) (out, hn, cn *tensor.Tensor)
 
 // rnnRun is the forward pass shared by LSTM and GRU: it checks shapes,
 // runs every layer in every direction over the sequence and assembles the
 // outputs as PyTorch does. withCell is true for LSTM (a cell state c).
 //
-// The input projection x·W_ihᵀ + b_ih has no recurrence, so it could be one
-// matrix product over the whole sequence, cut into steps afterwards. That
-// is what the pass does when it records no graph (inference). When it
-// records one, cutting is costly: the gradient of each Narrow is a zero
-// tensor the size of the whole projection with one step filled in, so T
-// cuts cost O(T²) in the backward pass. On the 64→128, T=32, batch 32
-// benchmark, a training step took 36% longer with one cut per step and
-// 13% longer with cuts in a tree (splitSteps) than when the pass projects
-// each step's input on its own, which it therefore does: the input of the
-// first layer is cut (cheaper: fewer features than the projection, and
-// free when x needs no gradient), and the later layers read the steps of
-// the layer below as they are.
+// The input projection x·W_ihᵀ + b_ih has no recurrence, so each layer
+// and direction computes it as one matrix product over the whole sequence;
+// the recurrence itself (the products with W_hh, the gates and the state
+// updates of every step) is one fused op per layer and direction (seq),
+// whose backward pass runs backpropagation through time by hand and
+// computes the gradient of W_hh as one matrix product over all steps, as
+// cuDNN and PyTorch's CPU kernels do.
 type rnnRun struct {
 	op       string
 	cfg      RNNConfig
 	ws       []RNNWeights
 	gates    int
 	withCell bool
-	cell     rnnCell
+	seq      rnnSeq
 	dropout  func(*tensor.Tensor) *tensor.Tensor // nil: no inter-layer dropout
 }
 
@@ -175,7 +176,6 @@ func (r *rnnRun) forward(x, h0, c0 *tensor.Tensor, lengths []int) (out, hn, cn *
 	}
 	checkState(op, "h0", h0, L*D, B, H)
 	checkState(op, "c0", c0, L*D, B, H)
-	graph := x.RequiresGrad() || (h0 != nil && h0.RequiresGrad()) || (c0 != nil && c0.RequiresGrad())
 	for k, w := range r.ws {
 		in := cfg.InputSize
 		if k >= D {
@@ -201,98 +201,42 @@ func (r *rnnRun) forward(x, h0, c0 *tensor.Tensor, lengths []int) (out, hn, cn *
 			if !slices.Equal(c.t.Shape(), c.shape) {
 				panic(fmt.Sprintf("nn.%s: layer %d direction %d %s of shape %v, want %v", op, k/D, k%D, c.name, c.t.Shape(), c.shape))
 			}
-			graph = graph || c.t.RequiresGrad()
 		}
 	}
-	masks := stepMasks(op, lengths, T, B)
-	zero := tensor.Scalar(0)
+	checkLengths(op, lengths, T, B)
+	if ta == 1 {
+		x = x.Transpose(0, 1) // time first inside
+	}
 
 	finalH := make([]*tensor.Tensor, 0, L*D)
 	finalC := make([]*tensor.Tensor, 0, L*D)
-	var below [][]*tensor.Tensor // per direction and step, the outputs of the layer below
 	for l := range L {
-		// The layer's input: per step when recording a graph, else whole.
-		var steps []*tensor.Tensor
-		var whole *tensor.Tensor
-		switch {
-		case l == 0 && graph:
-			steps = splitSteps(x, ta, B)
-		case l == 0:
-			whole = x
-		case graph:
-			steps = below[0]
-			if D == 2 {
-				steps = make([]*tensor.Tensor, T)
-				for t := range steps {
-					steps[t] = tensor.Concat(1, below[0][t], below[1][t])
-				}
-			}
-		default:
-			whole = joinSteps(below, ta)
-		}
 		if l > 0 && r.dropout != nil {
-			if whole != nil {
-				whole = r.dropout(whole)
-			}
-			for t := range steps {
-				steps[t] = r.dropout(steps[t])
-			}
+			x = r.dropout(x)
 		}
-
-		below = make([][]*tensor.Tensor, D)
+		outs := make([]*tensor.Tensor, D)
 		for d := range D {
 			k := l*D + d
 			w := &r.ws[k]
-			h := initialState(h0, k, B, H)
-			c := initialState(c0, k, B, H)
-			var xp []*tensor.Tensor
-			if whole != nil {
-				xp = splitSteps(tensor.Linear(whole, w.WeightIH, w.BiasIH), ta, B)
-			}
-			outs := make([]*tensor.Tensor, T)
-			for s := range T {
-				t := s
-				if d == 1 {
-					t = T - 1 - s
-				}
-				m := masks[t]
-				if m == zeroMask {
-					outs[t] = tensor.Zeros(B, H)
-					continue
-				}
-				var xt *tensor.Tensor
-				if xp != nil {
-					xt = xp[t]
-				} else {
-					xt = tensor.Linear(steps[t], w.WeightIH, w.BiasIH)
-				}
-				h2, c2 := r.cell(w, xt, h, c)
-				if m == nil {
-					outs[t], h, c = h2, h2, c2
-					continue
-				}
-				outs[t] = tensor.Where(m, h2, zero)
-				h = keepState(m, h2, h, B, H)
-				if r.withCell {
-					c = keepState(m, c2, c, B, H)
-				}
-			}
-			if h == nil {
-				h = tensor.Zeros(B, H)
-			}
+			xp := tensor.Linear(x, w.WeightIH, w.BiasIH)
+			o, h, c := r.seq(w, xp, initialState(h0, k, B, H), initialState(c0, k, B, H), lengths, d == 1)
+			outs[d] = o
 			finalH = append(finalH, h)
 			if r.withCell {
-				if c == nil {
-					c = tensor.Zeros(B, H)
-				}
 				finalC = append(finalC, c)
 			}
-			below[d] = outs
+		}
+		x = outs[0]
+		if D == 2 {
+			x = tensor.Concat(2, outs[0], outs[1])
 		}
 	}
-	out, hn = joinSteps(below, ta), tensor.Stack(0, finalH...)
+	out, hn = x, catStates(finalH)
 	if r.withCell {
-		cn = tensor.Stack(0, finalC...)
+		cn = catStates(finalC)
+	}
+	if ta == 1 {
+		out = out.Transpose(0, 1)
 	}
 	if unbatched {
 		out, hn = out.Squeeze(1-ta), hn.Squeeze(1)
@@ -303,26 +247,20 @@ func (r *rnnRun) forward(x, h0, c0 *tensor.Tensor, lengths []int) (out, hn, cn *
 	return out, hn, cn
 }
 
-// joinSteps stacks per-direction, per-step outputs (batch, hidden) along
-// the time axis ta and concatenates the directions on the last axis.
-func joinSteps(steps [][]*tensor.Tensor, ta int) *tensor.Tensor {
-	out := tensor.Stack(ta, steps[0]...)
-	if len(steps) == 2 {
-		out = tensor.Concat(2, out, tensor.Stack(ta, steps[1]...))
+// catStates joins final states of shape (1, batch, hidden) along the
+// first axis.
+func catStates(s []*tensor.Tensor) *tensor.Tensor {
+	if len(s) == 1 {
+		return s[0]
 	}
-	return out
+	return tensor.Concat(0, s...)
 }
 
-// zeroMask marks a step at which no sequence of the batch is running.
-var zeroMask = tensor.Zeros(1)
-
-// stepMasks turns sequence lengths into one mask per step: nil where every
-// sequence runs, zeroMask where none does, and otherwise a (batch, 1)
-// tensor holding 1 for the sequences that run and 0 for the others.
-func stepMasks(op string, lengths []int, T, B int) []*tensor.Tensor {
-	masks := make([]*tensor.Tensor, T)
+// checkLengths panics on sequence lengths that do not fit a batch of B
+// sequences of at most T steps.
+func checkLengths(op string, lengths []int, T, B int) {
 	if lengths == nil {
-		return masks
+		return
 	}
 	if len(lengths) != B {
 		panic(fmt.Sprintf("nn.%s: %d lengths for a batch of %d", op, len(lengths), B))
@@ -332,32 +270,155 @@ func stepMasks(op string, lengths []int, T, B int) []*tensor.Tensor {
 			panic(fmt.Sprintf("nn.%s: length %d outside [0, %d] (lengths %v)", op, n, T, lengths))
 		}
 	}
-	for t := range masks {
-		m := make([]float32, B)
-		running := 0
-		for b, n := range lengths {
-			if t < n {
-				m[b] = 1
-				running++
-			}
-		}
-		switch running {
-		case B:
-		case 0:
-			masks[t] = zeroMask
-		default:
-			masks[t] = tensor.New(m, B, 1)
-		}
-	}
-	return masks
 }
 
-// keepState returns the new state where the mask is 1 and the old one elsewhere.
-func keepState(m, next, prev *tensor.Tensor, B, H int) *tensor.Tensor {
-	if prev == nil {
-		prev = tensor.Zeros(B, H)
+// seqLayout describes the run of an rnnSeq: the sizes, and the order and
+// mask of the steps.
+type seqLayout struct {
+	T, B, H int
+	lengths []int
+	reverse bool
+}
+
+// step returns the time index of the s-th step run.
+func (q *seqLayout) step(s int) int {
+	if q.reverse {
+		return q.T - 1 - s
 	}
-	return tensor.Where(m, next, prev)
+	return s
+}
+
+// running reports whether sequence b runs at time t.
+func (q *seqLayout) running(t, b int) bool { return q.lengths == nil || t < q.lengths[b] }
+
+// copyState copies the data of a (batch, hidden) state into dst, which
+// is left alone (zeros) for nil.
+func copyState(dst []float32, s *tensor.Tensor) {
+	if s != nil {
+		copy(dst, s.Data())
+	}
+}
+
+// needsGrad reports whether a gradient is wanted for t.
+func needsGrad(t *tensor.Tensor) bool { return t != nil && t.RequiresGrad() }
+
+// weightHHGrads returns the gradients of W_hh and b_hh (nil where none is
+// wanted) from the gradients dp (steps*batch, gates*hidden) of the hidden
+// projections h·W_hhᵀ + b_hh and the hidden states hs (steps*batch,
+// hidden) they were computed from: dW_hh = dpᵀ·hs as one matrix product,
+// db_hh the column sums of dp.
+func weightHHGrads(w *RNNWeights, dp, hs []float32, rows, G, H int) (dw, db *tensor.Tensor) {
+	if needsGrad(w.WeightHH) {
+		// (hsᵀ·dp)ᵀ: transposing hs and the (H, G) product is cheaper than transposing dp.
+		dw = tensor.New(hs, rows, H).T().MatMul(tensor.New(dp, rows, G)).T()
+	}
+	if needsGrad(w.BiasHH) {
+		sum := make([]float32, G)
+		for r := range rows {
+			row := dp[r*G : (r+1)*G]
+			for j, v := range row {
+				sum[j] += v
+			}
+		}
+		db = tensor.New(sum, G)
+	}
+	return dw, db
+}
+
+// rnnParallelWork is the number of hidden units a step must update before
+// its rows are split between goroutines (about 20 µs of work).
+const rnnParallelWork = 2048
+
+// parallelRows calls f on consecutive ranges of [0, n) that cover it,
+// concurrently on up to GOMAXPROCS goroutines when the step updates at
+// least rnnParallelWork units in all (units per row × n). A panic in f is
+// raised again in the caller.
+func parallelRows(n, units int, f func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n, n*units/rnnParallelWork)
+	if parts <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	panics := make([]any, parts)
+	for p := 1; p < parts; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { panics[p] = recover() }()
+			f(p*n/parts, (p+1)*n/parts)
+		}()
+	}
+	f(0, n/parts)
+	wg.Wait()
+	for _, e := range panics {
+		if e != nil {
+			panic(e)
+		}
+	}
+}
+
+// The activation kernels below work on slices so that the loops hold no
+// function call (the polynomials are too large for Go to inline). Their
+// only branches are the clamps, taken only by saturated inputs; the
+// polynomials are evaluated in Estrin's scheme, which has a shorter
+// dependency chain than Horner's.
+
+// preActivations sets dst[j] = x[j] + p[j] + bias[j].
+func preActivations(dst, x, p, bias []float32) {
+	x, p, bias = x[:len(dst)], p[:len(dst)], bias[:len(dst)]
+	for j := range dst {
+		dst[j] = x[j] + p[j] + bias[j]
+	}
+}
+
+// sigmoidSum sets dst[j] = σ(a[j] + b[j] + c[j]) = 1/(1+e^-(a[j]+b[j]+c[j])),
+// within 1.7e-7 relative error (2 units in the last place). The exponential is the Cephes
+// library's expf (the tensor package's reduction and polynomial), with its
+// argument clamped to [-87.33, 88.37] and rounding to the nearest integer
+// done by adding and subtracting 1.5·2^23; below -88.37 the result is
+// about 4e-39 instead of a subnormal or zero.
+func sigmoidSum(dst, a, b, c []float32) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	for j := range dst {
+		x := -(a[j] + b[j] + c[j])
+		if x < -87.33 {
+			x = -87.33
+		}
+		if x > 88.37 {
+			x = 88.37
+		}
+		k := (x*1.44269504088896341 + 12582912) - 12582912
+		r := x - k*0.693359375 + k*2.12194440e-4 // ln2 split in two for precision
+		r2 := r * r
+		p := (5.0000001201e-1 + r*1.6666665459e-1) +
+			r2*((4.1665795894e-2+r*8.3334519073e-3)+r2*(1.3981999507e-3+r*1.9875691500e-4))
+		e := (p*r2 + r + 1) * math.Float32frombits(uint32(int32(k)+127)<<23)
+		dst[j] = 1 / (1 + e)
+	}
+}
+
+// tanhTo sets dst[j] = tanh(src[j]), within 3e-7 relative error: Eigen's
+// rational approximation (an odd degree-13 numerator over an even
+// degree-6 denominator) on the argument clamped to ±7.9053, beyond which
+// tanh rounds to ±1.
+func tanhTo(dst, src []float32) {
+	src = src[:len(dst)]
+	for j, c := range src {
+		if c > 7.90531110763549805 {
+			c = 7.90531110763549805
+		}
+		if c < -7.90531110763549805 {
+			c = -7.90531110763549805
+		}
+		x2 := c * c
+		x4 := x2 * x2
+		p := (4.89352455891786e-03 + x2*6.37261928875436e-04) +
+			x4*((1.48572235717979e-05+x2*5.12229709037114e-08)+
+				x4*((-8.60467152213735e-11+x2*2.00018790482477e-13)+x4*-2.76076847742355e-16))
+		q := (4.89352518554385e-03 + x2*2.26843463243900e-03) + x4*(1.18534705686654e-04+x2*1.19825839466702e-06)
+		dst[j] = p * c / q
+	}
 }
 
 // initialState returns layer-direction k's slice of an initial state of
@@ -406,42 +467,4 @@ func rnnDropout(op string, cfg RNNConfig, rng *rand.Rand, training bool) func(*t
 	}
 	d := &Dropout{P: cfg.Dropout, rng: rng, training: true}
 	return d.Forward
-}
-
-// splitBranch is the number of parts splitSteps cuts a tensor into at each
-// level.
-const splitBranch = 4
-
-// splitSteps cuts x, with time along axis ta, into one (batch, features)
-// tensor per step.
-//
-// Narrow's gradient is a zero tensor of its whole input with the part
-// filled in, so taking T single steps from x directly would cost T
-// gradients the size of x in the backward pass: quadratic in the length of
-// the sequence. Cutting in a tree instead, splitBranch parts at a time,
-// costs about splitBranch·log_splitBranch(T) such gradients. Without a
-// graph a direct cut is cheapest.
-func splitSteps(x *tensor.Tensor, ta, B int) []*tensor.Tensor {
-	T, F := x.Dim(ta), x.Dim(2)
-	out := make([]*tensor.Tensor, 0, T)
-	var split func(x *tensor.Tensor, n int)
-	split = func(x *tensor.Tensor, n int) {
-		if n == 1 {
-			out = append(out, x.Reshape(B, F))
-			return
-		}
-		if !x.RequiresGrad() || n <= splitBranch {
-			for t := range n {
-				out = append(out, x.Narrow(ta, t, 1).Reshape(B, F))
-			}
-			return
-		}
-		size := (n + splitBranch - 1) / splitBranch
-		for at := 0; at < n; at += size {
-			k := min(size, n-at)
-			split(x.Narrow(ta, at, k), k)
-		}
-	}
-	split(x, T)
-	return out
 }
