@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 // ConvOptions configures Conv2D, PyTorch's stride, padding, dilation and
 // groups arguments of F.conv2d, each (height, width). The zero value gives
@@ -91,80 +94,151 @@ func span(n, s, off, size int) (lo, hi int) {
 	return lo, hi
 }
 
-// im2col writes the column matrix of one image (c·h·w values) into col
-// (rows()·cols() values): row (ci·kh + ki)·kw + kj, column oh·ow+… holds
-// the input under tap (ki, kj) of the window at that output position, or
-// zero in the padding.
-func im2col(g *convGeom, img, col []float32) {
+// im2colRows writes rows r0..r1 of the column matrix of one image (c·h·w
+// values) into col ((r1-r0)·cols() values): row (ci·kh + ki)·kw + kj,
+// column oh·ow+… holds the input under tap (ki, kj) of the window at that
+// output position, or zero in the padding.
+func im2colRows(g *convGeom, img, col []float32, r0, r1 int) {
 	L := g.cols()
-	r := 0
-	for c := 0; c < g.c; c++ {
-		plane := img[c*g.h*g.w : (c+1)*g.h*g.w]
-		for ki := 0; ki < g.kh; ki++ {
-			offH := ki*g.dh - g.ph
-			hlo, hhi := span(g.oh, g.sh, offH, g.h)
-			for kj := 0; kj < g.kw; kj++ {
-				offW := kj*g.dw - g.pw
-				wlo, whi := span(g.ow, g.sw, offW, g.w)
-				dst := col[r*L : (r+1)*L]
-				r++
-				clear(dst[:hlo*g.ow])
-				clear(dst[hhi*g.ow:])
-				for oh := hlo; oh < hhi; oh++ {
-					row := dst[oh*g.ow : (oh+1)*g.ow]
-					src := plane[(oh*g.sh+offH)*g.w : (oh*g.sh+offH+1)*g.w]
-					clear(row[:wlo])
-					clear(row[whi:])
-					if g.sw == 1 {
-						copy(row[wlo:whi], src[wlo+offW:whi+offW])
-						continue
-					}
-					for ow := wlo; ow < whi; ow++ {
-						row[ow] = src[ow*g.sw+offW]
-					}
+	for r := r0; r < r1; r++ {
+		ci, t := r/(g.kh*g.kw), r%(g.kh*g.kw)
+		ki, kj := t/g.kw, t%g.kw
+		plane := img[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		offH := ki*g.dh - g.ph
+		hlo, hhi := span(g.oh, g.sh, offH, g.h)
+		offW := kj*g.dw - g.pw
+		wlo, whi := span(g.ow, g.sw, offW, g.w)
+		dst := col[(r-r0)*L : (r-r0+1)*L]
+		clear(dst[:hlo*g.ow])
+		clear(dst[hhi*g.ow:])
+		if g.sw == 1 && g.ow == g.w && g.sh == 1 && hlo < hhi && wlo < whi {
+			// Rows of the image and of the column matrix have the same
+			// length: the taps of all output rows are one contiguous
+			// block of the plane, shifted. Copy it at once, then zero the
+			// padding columns, which got values from neighbouring rows.
+			a, b := hlo*g.ow+wlo, (hhi-1)*g.ow+whi
+			d := offH*g.w + offW
+			copy(dst[a:b], plane[a+d:b+d])
+			for oh := hlo; oh < hhi; oh++ {
+				row := dst[oh*g.ow : (oh+1)*g.ow]
+				for j := range row[:wlo] {
+					row[j] = 0
 				}
+				for j := whi; j < len(row); j++ {
+					row[j] = 0
+				}
+			}
+			continue
+		}
+		if g.sw == 1 && g.ow <= 32 {
+			// Short rows: plain loops beat calls to memmove and memclr.
+			for oh := hlo; oh < hhi; oh++ {
+				row := dst[oh*g.ow : (oh+1)*g.ow]
+				src := plane[(oh*g.sh+offH)*g.w+wlo+offW : (oh*g.sh+offH)*g.w+whi+offW]
+				for j := range row[:wlo] {
+					row[j] = 0
+				}
+				mid := row[wlo:whi]
+				for j, v := range src[:len(mid)] {
+					mid[j] = v
+				}
+				for j := whi; j < len(row); j++ {
+					row[j] = 0
+				}
+			}
+			continue
+		}
+		for oh := hlo; oh < hhi; oh++ {
+			row := dst[oh*g.ow : (oh+1)*g.ow]
+			src := plane[(oh*g.sh+offH)*g.w : (oh*g.sh+offH+1)*g.w]
+			clear(row[:wlo])
+			clear(row[whi:])
+			if g.sw == 1 {
+				copy(row[wlo:whi], src[wlo+offW:whi+offW])
+				continue
+			}
+			for ow := wlo; ow < whi; ow++ {
+				row[ow] = src[ow*g.sw+offW]
 			}
 		}
 	}
 }
 
-// col2im adds the column matrix col back into the image img: the adjoint
-// of im2col.
-func col2im(g *convGeom, col, img []float32) {
+// col2imRows adds rows r0..r1 of a column matrix, held in col, back into
+// the image img: the adjoint of im2colRows. Each image value receives its
+// terms in increasing row order. It may overwrite the entries of col that
+// fall in the padding.
+func col2imRows(g *convGeom, col, img []float32, r0, r1 int) {
 	L := g.cols()
-	r := 0
-	for c := 0; c < g.c; c++ {
-		plane := img[c*g.h*g.w : (c+1)*g.h*g.w]
-		for ki := 0; ki < g.kh; ki++ {
-			offH := ki*g.dh - g.ph
-			hlo, hhi := span(g.oh, g.sh, offH, g.h)
-			for kj := 0; kj < g.kw; kj++ {
-				offW := kj*g.dw - g.pw
-				wlo, whi := span(g.ow, g.sw, offW, g.w)
-				src := col[r*L : (r+1)*L]
-				r++
-				for oh := hlo; oh < hhi; oh++ {
-					row := src[oh*g.ow : (oh+1)*g.ow]
-					dst := plane[(oh*g.sh+offH)*g.w : (oh*g.sh+offH+1)*g.w]
-					if g.sw == 1 {
-						addTo(dst[wlo+offW:whi+offW], row[wlo:whi])
-						continue
-					}
-					for ow := wlo; ow < whi; ow++ {
-						dst[ow*g.sw+offW] += row[ow]
-					}
+	for r := r0; r < r1; r++ {
+		ci, t := r/(g.kh*g.kw), r%(g.kh*g.kw)
+		ki, kj := t/g.kw, t%g.kw
+		plane := img[ci*g.h*g.w : (ci+1)*g.h*g.w]
+		offH := ki*g.dh - g.ph
+		hlo, hhi := span(g.oh, g.sh, offH, g.h)
+		offW := kj*g.dw - g.pw
+		wlo, whi := span(g.ow, g.sw, offW, g.w)
+		src := col[(r-r0)*L : (r-r0+1)*L]
+		if g.sw == 1 && g.ow == g.w && g.sh == 1 && hlo < hhi && wlo < whi {
+			// As in im2colRows, the rows form one contiguous block:
+			// zero the padding columns of col (scratch; their gradient
+			// is dropped) and add the block at once. The image then gets
+			// extra +0 terms, which change nothing.
+			for oh := hlo; oh < hhi; oh++ {
+				row := src[oh*g.ow : (oh+1)*g.ow]
+				for j := range row[:wlo] {
+					row[j] = 0
 				}
+				for j := whi; j < len(row); j++ {
+					row[j] = 0
+				}
+			}
+			a, b := hlo*g.ow+wlo, (hhi-1)*g.ow+whi
+			d := offH*g.w + offW
+			addFloats(plane[a+d:b+d], src[a:b])
+			continue
+		}
+		for oh := hlo; oh < hhi; oh++ {
+			row := src[oh*g.ow : (oh+1)*g.ow]
+			dst := plane[(oh*g.sh+offH)*g.w : (oh*g.sh+offH+1)*g.w]
+			if g.sw == 1 {
+				d := dst[wlo+offW : whi+offW]
+				for j, v := range row[wlo:whi][:len(d)] {
+					d[j] += v
+				}
+				continue
+			}
+			for ow := wlo; ow < whi; ow++ {
+				dst[ow*g.sw+offW] += row[ow]
 			}
 		}
 	}
 }
+
+// convChunk is the number of rows of the column matrix (of cols values
+// each) the convolutions build at a time, so that the piece stays in the
+// L2 cache between im2col and the matrix product: about 128 KiB, a
+// multiple of 48 (both tile heights 6 and 16 of the AVX2 kernel divide it).
+func convChunk(cols int) int { return max(48, (1<<15)/max(1, cols)/48*48) }
 
 // convGemm computes c = op(a)·op(b) + beta·c for row-major matrices, op
 // transposing when asked: op(a) is m×k, op(b) k×n, c m×n with row lengths
-// lda, ldb and ldc as stored. Every matrix product of the convolutions goes
-// through here, so a faster kernel can replace it in one place.
-func convGemm(ta, tb bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+// lda, ldb and ldc as stored, on at most workers goroutines. Every matrix
+// product of the convolutions goes through here, so a faster kernel can
+// replace it in one place.
+func convGemm(workers int, ta, tb bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmWith(workers, ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+}
+
+// innerWorkers returns how many goroutines each matrix product of a loop
+// parallelFor(n, grain, …) may use: one when the loop itself runs in
+// parallel, all of them otherwise. (gemm's result does not depend on it.)
+func innerWorkers(n, grain int) int {
+	p := runtime.GOMAXPROCS(0)
+	if min(p, n/max(1, grain)) > 1 {
+		return 1
+	}
+	return p
 }
 
 // convGrain returns how many samples a goroutine should take at least,
@@ -180,21 +254,34 @@ func convCols(g *convGeom, n, o int, img, w, out []float32) {
 	cg, og := g.c/gr, o/gr
 	kg := cg * g.kh * g.kw // rows of one group's column matrix
 	L := g.cols()
-	parallelFor(n, convGrain(o*kg*L), func(lo, hi int) {
+	grain := convGrain(o * kg * L)
+	iw := innerWorkers(n, grain)
+	// The column matrix is built one k block of the product at a time
+	// (the blocks gemm would use for the whole product, so the sums are
+	// the same) and multiplied while it is in cache.
+	kcb := gemmKBlock(kg)
+	parallelFor(n, grain, func(lo, hi int) {
 		var col []float32
 		if !g.direct() {
-			col = make([]float32, g.rows()*L)
+			col = make([]float32, min(kcb, kg)*L)
 		}
 		for i := lo; i < hi; i++ {
 			x := img[i*g.imgSize() : (i+1)*g.imgSize()]
-			src := x
-			if col != nil {
-				im2col(g, x, col)
-				src = col
-			}
 			dst := out[i*o*L : (i+1)*o*L]
 			for j := 0; j < gr; j++ {
-				convGemm(false, false, og, L, kg, w[j*og*kg:], kg, src[j*kg*L:], L, 0, dst[j*og*L:], L)
+				if col == nil {
+					convGemm(iw, false, false, og, L, kg, w[j*og*kg:], kg, x[j*kg*L:], L, 0, dst[j*og*L:], L)
+					continue
+				}
+				for r0 := 0; r0 < kg; r0 += kcb {
+					r1 := min(r0+kcb, kg)
+					im2colRows(g, x, col, j*kg+r0, j*kg+r1)
+					beta := float32(1)
+					if r0 == 0 {
+						beta = 0
+					}
+					convGemm(iw, false, false, og, L, r1-r0, w[j*og*kg+r0:], kg, col, L, beta, dst[j*og*L:], L)
+				}
 			}
 		}
 	})
@@ -209,23 +296,30 @@ func convImgs(g *convGeom, n, o int, cols, w, img []float32) {
 	cg, og := g.c/gr, o/gr
 	kg := cg * g.kh * g.kw
 	L := g.cols()
-	parallelFor(n, convGrain(o*kg*L), func(lo, hi int) {
+	grain := convGrain(o * kg * L)
+	iw := innerWorkers(n, grain)
+	// The column matrix is computed a chunk of rows at a time and added
+	// into the image while it is in cache (rows are independent, and
+	// col2imRows adds them in the same order).
+	chunk := convChunk(L)
+	parallelFor(n, grain, func(lo, hi int) {
 		var col []float32
 		if !g.direct() {
-			col = make([]float32, g.rows()*L)
+			col = make([]float32, min(chunk, kg)*L)
 		}
 		for i := lo; i < hi; i++ {
 			x := img[i*g.imgSize() : (i+1)*g.imgSize()]
-			dst := x
-			if col != nil {
-				dst = col
-			}
 			src := cols[i*o*L : (i+1)*o*L]
 			for j := 0; j < gr; j++ {
-				convGemm(true, false, kg, L, og, w[j*og*kg:], kg, src[j*og*L:], L, 0, dst[j*kg*L:], L)
-			}
-			if col != nil {
-				col2im(g, col, x)
+				if col == nil {
+					convGemm(iw, true, false, kg, L, og, w[j*og*kg:], kg, src[j*og*L:], L, 0, x[j*kg*L:], L)
+					continue
+				}
+				for r0 := 0; r0 < kg; r0 += chunk {
+					r1 := min(r0+chunk, kg)
+					convGemm(iw, true, false, r1-r0, L, og, w[j*og*kg+r0:], kg, src[j*og*L:], L, 0, col, L)
+					col2imRows(g, col, x, j*kg+r0, j*kg+r1)
+				}
 			}
 		}
 	})
@@ -260,10 +354,14 @@ func convWeightGrad(g *convGeom, n, o int, img, cols []float32) []float32 {
 	nb = (n + per - 1) / per
 	parts := make([][]float32, nb)
 	parts[0] = gw
+	iw := innerWorkers(nb, 1)
+	// The whole column matrix at once: in chunks (columns of the gradient,
+	// which are independent) gemm would pack gy again for each.
+	chunk := kg
 	parallelFor(nb, 1, func(lo, hi int) {
 		var col []float32
 		if !g.direct() {
-			col = make([]float32, g.rows()*L)
+			col = make([]float32, min(chunk, kg)*L)
 		}
 		for b := lo; b < hi; b++ {
 			part := parts[b]
@@ -273,14 +371,17 @@ func convWeightGrad(g *convGeom, n, o int, img, cols []float32) []float32 {
 			}
 			for i := b * per; i < min(n, (b+1)*per); i++ {
 				x := img[i*g.imgSize() : (i+1)*g.imgSize()]
-				src := x
-				if col != nil {
-					im2col(g, x, col)
-					src = col
-				}
 				gy := cols[i*o*L : (i+1)*o*L]
 				for j := 0; j < gr; j++ {
-					convGemm(false, true, og, kg, L, gy[j*og*L:], L, src[j*kg*L:], L, 1, part[j*og*kg:], kg)
+					if col == nil {
+						convGemm(iw, false, true, og, kg, L, gy[j*og*L:], L, x[j*kg*L:], L, 1, part[j*og*kg:], kg)
+						continue
+					}
+					for r0 := 0; r0 < kg; r0 += chunk {
+						r1 := min(r0+chunk, kg)
+						im2colRows(g, x, col, j*kg+r0, j*kg+r1)
+						convGemm(iw, false, true, og, r1-r0, L, gy[j*og*L:], L, col, L, 1, part[j*og*kg+r0:], kg)
+					}
 				}
 			}
 		}
@@ -297,18 +398,29 @@ func convWeightGrad(g *convGeom, n, o int, img, cols []float32) []float32 {
 
 // channelSums returns, for data laid out as n blocks of c channels of l
 // values, the sum of each channel over the blocks and positions (float64
-// accumulation, fixed order): the gradient of a per-channel bias.
+// accumulation in a fixed order): the gradient of a per-channel bias.
 func channelSums(data []float32, n, c, l int) []float32 {
 	out := make([]float32, c)
 	parallelFor(c, max(1, grainElementwise/max(1, n*l)), func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			var s float64
+			// Four partial sums (by position mod 4) break the chain of
+			// dependent additions; the order is fixed.
+			var s0, s1, s2, s3 float64
 			for i := 0; i < n; i++ {
-				for _, v := range data[(i*c+ch)*l : (i*c+ch+1)*l] {
-					s += float64(v)
+				row := data[(i*c+ch)*l : (i*c+ch+1)*l]
+				j := 0
+				for ; j+4 <= len(row); j += 4 {
+					q := row[j : j+4 : j+4]
+					s0 += float64(q[0])
+					s1 += float64(q[1])
+					s2 += float64(q[2])
+					s3 += float64(q[3])
+				}
+				for ; j < len(row); j++ {
+					s0 += float64(row[j])
 				}
 			}
-			out[ch] = float32(s)
+			out[ch] = float32((s0 + s1) + (s2 + s3))
 		}
 	})
 	return out

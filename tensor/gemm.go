@@ -93,6 +93,13 @@ const gemmParallelMin = 1 << 20
 // its matrix's row or a slice too short for its matrix (empty matrices are
 // not checked).
 func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmWith(runtime.GOMAXPROCS(0), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmWith is gemm on at most maxWorkers goroutines: callers that are
+// already parallel (a convolution's loop over samples) pass 1 to run on
+// the calling goroutine. The result does not depend on maxWorkers.
+func gemmWith(maxWorkers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	gemmCheck(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -108,7 +115,7 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	kc := (k + kb - 1) / kb
 	workers := 1
 	if m*n*k >= gemmParallelMin {
-		workers = min(runtime.GOMAXPROCS(0), m*n*k/(gemmParallelMin/2))
+		workers = min(maxWorkers, m*n*k/(gemmParallelMin/2))
 	}
 	g := gemmArgs{kern: kern, transA: transA, transB: transB, m: m, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	mp := (m + kern.mr - 1) / kern.mr
@@ -186,6 +193,17 @@ func gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 			putPack(bp)
 		}
 	}
+}
+
+// gemmKBlock returns the size of the k blocks gemm splits an inner
+// dimension k into (all but the last; it depends only on k and the
+// kernel): a product with inner dimension k equals, bit for bit, the sum
+// of products over consecutive pieces of this size, the first with the
+// caller's beta and the others with beta 1.
+func gemmKBlock(k int) int {
+	kc := gemmKern.kc
+	kb := max(1, (k+kc-1)/kc)
+	return max(1, (k+kb-1)/kb)
 }
 
 // block sets the k block p (of kc steps) as the current one, with beta
@@ -362,6 +380,23 @@ func (g *gemmArgs) packB(lo, hi int) bool {
 // first kc values of rows rows of src become the columns of a kc×w panel.
 func interleave(d []float32, w int, src []float32, ld, rows, kc int) {
 	d = d[:kc*w]
+	if interleaveFast(d, w, src, ld, rows, kc) {
+		return
+	}
+	if rows == 6 && w == 6 {
+		// The AVX2 kernel's full A micro-panel, in one pass.
+		s0 := src[:kc]
+		s1 := src[ld : ld+kc]
+		s2 := src[2*ld : 2*ld+kc]
+		s3 := src[3*ld : 3*ld+kc]
+		s4 := src[4*ld : 4*ld+kc]
+		s5 := src[5*ld : 5*ld+kc]
+		for l, v := range s0 {
+			o := d[l*6 : l*6+6 : l*6+6]
+			o[0], o[1], o[2], o[3], o[4], o[5] = v, s1[l], s2[l], s3[l], s4[l], s5[l]
+		}
+		return
+	}
 	r := 0
 	for ; r+4 <= rows; r += 4 {
 		s0 := src[r*ld : r*ld+kc]

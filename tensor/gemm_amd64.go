@@ -100,3 +100,48 @@ func packCopyAVX2(dst, src *float32, ld, kc, nv int) bool
 //
 //go:noescape
 func nonFiniteAVX2(x *float32, nv int) bool
+
+// interleaveFast does interleave's work with 8×8 AVX2 transposes when the
+// panel is full and its width a multiple of 8 (the B micro-panels of a
+// transposed op(B)), and reports whether it did; the values are only
+// moved, so the result is the same.
+func interleaveFast(d []float32, w int, src []float32, ld, rows, kc int) bool {
+	if !hasAVX2 || w%8 != 0 || rows != w || kc < 8 {
+		return false
+	}
+	_, _ = d[kc*w-1], src[(rows-1)*ld+kc-1]
+	k8 := kc &^ 7
+	for r := 0; r < rows; r += 8 {
+		transpose8AVX2(&d[r], w, &src[r*ld], ld, k8/8)
+	}
+	for r := 0; r < rows; r++ {
+		for l := k8; l < kc; l++ {
+			d[l*w+r] = src[r*ld+l]
+		}
+	}
+	return true
+}
+
+// transpose8AVX2 transposes n 8×8 blocks: dst[(8b+i)·ldd + r] =
+// src[r·lds + 8b + i] for b < n and i, r < 8.
+//
+//go:noescape
+func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, n int)
+
+// addFloats sets dst[i] += src[i] for i < len(dst) (src at least as
+// long): one addition per element, as addTo.
+func addFloats(dst, src []float32) {
+	n := len(dst) &^ 7
+	if !hasAVX2 || n == 0 {
+		addTo(dst, src)
+		return
+	}
+	_ = src[len(dst)-1]
+	addAVX2(&dst[0], &src[0], n/8)
+	addTo(dst[n:], src[n:len(dst)])
+}
+
+// addAVX2 sets dst[i] += src[i] for i < nv·8.
+//
+//go:noescape
+func addAVX2(dst, src *float32, nv int)

@@ -442,3 +442,160 @@ func TestAnyNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestConvChunksMatchWholeProduct checks that the convolutions, which
+// build the column matrix a chunk at a time, give bit for bit the results
+// of one product over the whole column matrix.
+func TestConvChunksMatchWholeProduct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	randv := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = rng.Float32()*2 - 1
+		}
+		return v
+	}
+	// 12·5·5 = 300 rows: two k blocks of 150, and chunks of 48 rows.
+	g := &convGeom{c: 12, h: 30, w: 30, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2, dh: 1, dw: 1, oh: 30, ow: 30, groups: 1}
+	const o = 7
+	kg, L := g.rows(), g.cols()
+	if gemmKBlock(kg) >= kg || convChunk(L) >= kg {
+		t.Fatalf("geometry does not exercise the chunks: k block %d, chunk %d, rows %d", gemmKBlock(kg), convChunk(L), kg)
+	}
+	img, w, gy := randv(g.imgSize()), randv(o*kg), randv(o*L)
+	col := make([]float32, kg*L)
+	im2colRows(g, img, col, 0, kg)
+
+	want := make([]float32, o*L)
+	gemm(false, false, o, L, kg, 1, w, kg, col, L, 0, want, L)
+	got := make([]float32, o*L)
+	convCols(g, 1, o, img, w, got)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("convCols[%d] = %v, whole product %v", i, got[i], want[i])
+		}
+	}
+
+	wantW := make([]float32, o*kg)
+	gemm(false, true, o, kg, L, 1, gy, L, col, L, 1, wantW, kg)
+	gotW := convWeightGrad(g, 1, o, img, gy)
+	for i := range wantW {
+		if math.Float32bits(gotW[i]) != math.Float32bits(wantW[i]) {
+			t.Fatalf("convWeightGrad[%d] = %v, whole product %v", i, gotW[i], wantW[i])
+		}
+	}
+
+	gcol := make([]float32, kg*L)
+	gemm(true, false, kg, L, o, 1, w, kg, gy, L, 0, gcol, L)
+	wantX := make([]float32, g.imgSize())
+	col2imRows(g, gcol, wantX, 0, kg)
+	gotX := make([]float32, g.imgSize())
+	convImgs(g, 1, o, gy, w, gotX)
+	for i := range wantX {
+		if math.Float32bits(gotX[i]) != math.Float32bits(wantX[i]) {
+			t.Fatalf("convImgs[%d] = %v, whole product %v", i, gotX[i], wantX[i])
+		}
+	}
+}
+
+// TestInterleave checks interleave (with its AVX2 transposes where they
+// apply) against its definition, d[l*w+r] = src[r*ld+l] for r < rows
+// (rows ≤ w; the other values are left alone).
+func TestInterleave(t *testing.T) {
+	for _, w := range []int{4, 6, 8, 16, 32} {
+		for _, rows := range []int{1, w - 1, w} {
+			for _, kc := range []int{1, 7, 8, 19, 64} {
+				ld := kc + 3
+				src := make([]float32, rows*ld)
+				for i := range src {
+					src[i] = float32(i)
+				}
+				d := make([]float32, kc*w)
+				interleave(d, w, src, ld, rows, kc)
+				for l := 0; l < kc; l++ {
+					for r := 0; r < w; r++ {
+						want := float32(0)
+						if r < rows {
+							want = src[r*ld+l]
+						}
+						if d[l*w+r] != want {
+							t.Fatalf("w=%d rows=%d kc=%d: d[%d·w+%d] = %v, want %v", w, rows, kc, l, r, d[l*w+r], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestIm2colDefinition checks im2colRows and col2imRows (over row ranges)
+// against their definitions on several geometries, including the
+// stride-1 "same" ones whose rows are copied as one block.
+func TestIm2colDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, g := range []convGeom{
+		{c: 3, h: 7, w: 6, kh: 3, kw: 5, sh: 1, sw: 1, ph: 1, pw: 2, dh: 1, dw: 1},
+		{c: 2, h: 9, w: 9, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2, dh: 1, dw: 1},
+		{c: 2, h: 8, w: 7, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 0, dh: 1, dw: 2},
+		{c: 2, h: 8, w: 9, kh: 2, kw: 3, sh: 1, sw: 2, ph: 0, pw: 1, dh: 2, dw: 1},
+		{c: 1, h: 5, w: 40, kh: 1, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1},
+		{c: 1, h: 4, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2, pw: 2, dh: 2, dw: 2},
+	} {
+		g.oh = convOut(g.h, g.kh, g.sh, g.ph, g.dh)
+		g.ow = convOut(g.w, g.kw, g.sw, g.pw, g.dw)
+		g.groups = 1
+		rows, L := g.rows(), g.cols()
+		img := make([]float32, g.imgSize())
+		for i := range img {
+			img[i] = rng.Float32() + 1 // nonzero, so a missed zero shows
+		}
+		cols := make([]float32, rows*L)
+		for i := range cols {
+			cols[i] = rng.Float32()
+		}
+		// The tap of row r and column p, or -1 in the padding.
+		tap := func(r, p int) int {
+			ci, ki, kj := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
+			ih, iw := p/g.ow*g.sh-g.ph+ki*g.dh, p%g.ow*g.sw-g.pw+kj*g.dw
+			if ih < 0 || ih >= g.h || iw < 0 || iw >= g.w {
+				return -1
+			}
+			return (ci*g.h+ih)*g.w + iw
+		}
+		wantX := make([]float64, len(img))
+		for r := 0; r < rows; r++ {
+			for p := 0; p < L; p++ {
+				if k := tap(r, p); k >= 0 {
+					wantX[k] += float64(cols[r*L+p])
+				}
+			}
+		}
+		gotX := make([]float32, len(img))
+		for r0 := 0; r0 < rows; r0 += 4 {
+			r1 := min(r0+4, rows)
+			col := make([]float32, (r1-r0)*L)
+			for i := range col {
+				col[i] = float32(math.NaN()) // every value must be written
+			}
+			im2colRows(&g, img, col, r0, r1)
+			for r := r0; r < r1; r++ {
+				for p := 0; p < L; p++ {
+					want := float32(0)
+					if k := tap(r, p); k >= 0 {
+						want = img[k]
+					}
+					if got := col[(r-r0)*L+p]; got != want {
+						t.Fatalf("%+v: im2col row %d column %d = %v, want %v", g, r, p, got, want)
+					}
+				}
+			}
+			copy(col, cols[r0*L:r1*L])
+			col2imRows(&g, col, gotX, r0, r1)
+		}
+		for i := range gotX {
+			if math.Abs(float64(gotX[i])-wantX[i]) > 1e-5*max(1, math.Abs(wantX[i])) {
+				t.Fatalf("%+v: col2im[%d] = %v, want %v", g, i, gotX[i], wantX[i])
+			}
+		}
+	}
+}

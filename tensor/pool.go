@@ -283,6 +283,16 @@ func windows(n, in, k, s, p, d int) []window {
 // the first element equal to it, or the last NaN when it is NaN, which is
 // where PyTorch's (v > best || isnan(v)) scan ends.
 func maxPlane(g *poolGeom, rows, cols []window, in, out []float32, arg []int32) {
+	if g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+		g.dh == 1 && g.dw == 1 && 2*g.oh <= g.h && 2*g.ow <= g.w {
+		maxPlane2x2(g, in, out, arg)
+		return
+	}
+	maxPlaneGeneric(g, rows, cols, in, out, arg)
+}
+
+// maxPlaneGeneric is maxPlane for any geometry.
+func maxPlaneGeneric(g *poolGeom, rows, cols []window, in, out []float32, arg []int32) {
 	negInf := float32(math.Inf(-1))
 	for i, r := range rows {
 		o := out[i*g.ow : (i+1)*g.ow]
@@ -321,6 +331,73 @@ func maxPlane(g *poolGeom, rows, cols []window, in, out []float32, arg []int32) 
 			arg[i*g.ow+j] = int32(idx)
 		}
 	}
+}
+
+// maxPlane2x2 is maxPlane for 2×2 windows with stride 2, no padding and
+// no partial windows (MaxPool2D(2), the common case), with the same
+// results: without arg the builtin max of the four values, with arg
+// PyTorch's scan (v > best || isnan(v)) in row-major order, whose value
+// and index are the first maximum or the last NaN.
+func maxPlane2x2(g *poolGeom, in, out []float32, arg []int32) {
+	w, ow := g.w, g.ow
+	for i := 0; i < g.oh; i++ {
+		r0 := in[2*i*w : 2*i*w+2*ow]
+		r1 := in[(2*i+1)*w : (2*i+1)*w+2*ow]
+		o := out[i*ow : (i+1)*ow]
+		if arg == nil {
+			for j := range o {
+				o[j] = max(max(r0[2*j], r0[2*j+1]), max(r1[2*j], r1[2*j+1]))
+			}
+			continue
+		}
+		a := arg[i*ow : (i+1)*ow]
+		base := 2 * i * w
+		for j := range o {
+			v0, v1, v2, v3 := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+			b0, b1, b2, b3 := math.Float32bits(v0), math.Float32bits(v1), math.Float32bits(v2), math.Float32bits(v3)
+			var k int
+			// Adding one to an all-ones exponent carries into the sign.
+			const exp, lsb = 0x7f800000, 0x00800000
+			if ((b0&exp+lsb)|(b1&exp+lsb)|(b2&exp+lsb)|(b3&exp+lsb))&0x80000000 != 0 {
+				// An Inf or NaN (rare): PyTorch's scan.
+				best := v0
+				if v1 > best || v1 != v1 {
+					best, k = v1, 1
+				}
+				if v2 > best || v2 != v2 {
+					best, k = v2, w
+				}
+				if v3 > best || v3 != v3 {
+					k = w + 1
+				}
+			} else {
+				// Finite values compare as the integers of poolKey, where
+				// the compiler makes conditional moves (random data would
+				// mispredict branches).
+				best := poolKey(b0)
+				if k1 := poolKey(b1); k1 > best {
+					best, k = k1, 1
+				}
+				if k2 := poolKey(b2); k2 > best {
+					best, k = k2, w
+				}
+				if k3 := poolKey(b3); k3 > best {
+					k = w + 1
+				}
+			}
+			idx := base + 2*j + k
+			o[j] = in[idx] // -0 or +0 as PyTorch picks it
+			a[j] = int32(idx)
+		}
+	}
+}
+
+// poolKey maps the bits of a finite float32 to an int32 in the same
+// order, with -0 and +0 both 0.
+func poolKey(b uint32) int32 {
+	k := int32(b)
+	n := k >> 31 // -1 for negative values
+	return k ^ (n & 0x7fffffff) - n
 }
 
 // avgWindow returns the clipped window [hs, he)×[ws, we) of output (i, j)

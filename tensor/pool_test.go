@@ -139,6 +139,53 @@ func TestMaxPoolMatchesLoop(t *testing.T) {
 	torchfix.Close(t, "MaxPool2D", got, want, 0, 0)
 }
 
+// TestMaxPool2x2FastPath checks the 2×2 stride-2 path of MaxPool2D
+// against the general one: in ceil mode an odd-sized input gets partial
+// windows, which send the whole plane the general way, and its full
+// windows are those of floor mode. Values include ties, signed zeros,
+// infinities and NaNs.
+func TestMaxPool2x2FastPath(t *testing.T) {
+	t.Parallel()
+	rng := newRNG(53)
+	const n, c, h, w = 2, 3, 9, 11
+	x := tensor.Randn(rng, n, c, h, w)
+	data := x.Data()
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN())}
+	for i := range data {
+		if rng.IntN(3) == 0 {
+			data[i] = special[rng.IntN(len(special))]
+		}
+	}
+	x = tensor.New(data, n, c, h, w)
+	oh, ow := h/2, w/2
+	fast := x.Detach().SetRequiresGrad(true)
+	gen := x.Detach().SetRequiresGrad(true)
+	yf := fast.MaxPool2D(2)
+	yg := gen.MaxPool2DWith(tensor.PoolOptions{Kernel: [2]int{2, 2}, CeilMode: true})
+	noGrad := x.MaxPool2D(2)
+	gy := tensor.Randn(rng, n, c, oh, ow)
+	gyg := tensor.Zeros(n, c, oh+1, ow+1)
+	for a := range n {
+		for b := range c {
+			for i := range oh {
+				for j := range ow {
+					v := yg.At(a, b, i, j)
+					if u := yf.At(a, b, i, j); math.Float32bits(u) != math.Float32bits(v) && !(u != u && v != v) {
+						t.Fatalf("output (%d,%d,%d,%d) = %v, general path %v", a, b, i, j, u, v)
+					}
+					if u := noGrad.At(a, b, i, j); u != v && !(u != u && v != v) {
+						t.Fatalf("no-grad output (%d,%d,%d,%d) = %v, general path %v", a, b, i, j, u, v)
+					}
+					gyg.Set(gy.At(a, b, i, j), a, b, i, j)
+				}
+			}
+		}
+	}
+	yf.BackwardWith(gy)
+	yg.BackwardWith(gyg)
+	torchfix.Close(t, "MaxPool2D(2) grad", fast.Grad(), gen.Grad(), 0, 0)
+}
+
 func TestPoolPanics(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
