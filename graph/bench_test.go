@@ -22,7 +22,7 @@ func loadPubmedGraph(b *testing.B) *Graph {
 	}
 	pubmedOnce.Do(func() {
 		var ds *Dataset
-		if ds, pubmedErr = LoadPlanetoidText(dir); pubmedErr == nil {
+		if ds, pubmedErr = LoadPlanetoid(dir); pubmedErr == nil {
 			pubmed = ds.Graph
 		}
 	})

@@ -16,8 +16,9 @@
 //   - [Graph.Laplacian]: L̃ = I − Â;
 //   - [Graph.Adjacency] and [Graph.Degree].
 //
-// [LoadCora] and [LoadPlanetoidText] read the plain-text Planetoid data in
-// cairn's shared data directory ([DataDir], or CAIRN_DATA).
+// [LoadCora] and [LoadPlanetoid] read Planetoid data sets (the original
+// ind.* files or the plain-text form, through package data) from cairn's
+// shared data directory ([DataDir], or CAIRN_DATA) or any directory.
 //
 // # The unified objective
 //
@@ -56,6 +57,17 @@
 // tensor operations and are differentiable in H as usual. With the paper's
 // K = 10 the iterations are not converged (about 5–6% relative error
 // against the closed form on Cora); they reach it as K grows.
+//
+// # Models and training
+//
+// [NewModel] builds the paper's model — a 2-layer MLP on the features
+// whose logits are propagated by one of the propagations above — and the
+// baselines MLP, GCN, SGC and JKNet, from a [Config] ([DefaultConfig] has
+// the paper's settings per model). [Train] fits one with Adam, L2 on the
+// first layer only and the reference code's early stopping on validation
+// accuracy and loss, and returns train/validation/test accuracy;
+// [BootstrapCI] summarises runs over seeds. examples/gnn reproduces the
+// paper's Table 3 on Cora with them.
 //
 // # Parameters and errors
 //

@@ -1,16 +1,12 @@
 package graph
 
 import (
-	"bufio"
-	"compress/gzip"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/cairn-ml/cairn/data"
 	"github.com/cairn-ml/cairn/tensor"
 )
 
@@ -63,223 +59,44 @@ func DataDir() string {
 	return filepath.Join("..", "shared", "data")
 }
 
-// LoadCora loads the plain-text Planetoid Cora from DataDir()/cora; see
-// [LoadPlanetoidText].
+// LoadCora loads Cora from DataDir()/cora; see [LoadPlanetoid].
 func LoadCora() (*Dataset, error) {
-	return LoadPlanetoidText(filepath.Join(DataDir(), "cora"))
+	return LoadPlanetoid(filepath.Join(DataDir(), "cora"))
 }
 
-// LoadPlanetoidText reads a data set in the plain-text Planetoid form of
-// cairn's shared/data (see its SOURCE.md): labels.txt ("id<TAB>class" for
-// every node, -1 for unknown; it fixes the number of nodes), edges.txt.gz
-// ("u<TAB>v" undirected pairs), features.txt.gz or, failing that,
-// features_partial.txt.gz ("id<TAB>feat:value ..."; with the partial file,
-// nodes not listed get zero rows and HasFeature says which are real), and
-// train.idx, val.idx, test.idx (one node id per line). meta.txt, if
-// present, supplies num_features and is checked against num_nodes. The
-// graph is built with [DropSelfLoops]. Missing or malformed files return
-// errors that name the file and line.
-func LoadPlanetoidText(dir string) (*Dataset, error) {
-	ds := &Dataset{Name: filepath.Base(dir)}
-	meta, err := readMeta(filepath.Join(dir, "meta.txt"))
-	if err != nil {
-		return nil, err
-	}
-	// labels
-	n := 0
-	var labels []int
-	err = eachLine(filepath.Join(dir, "labels.txt"), func(ln int, line string) error {
-		f := strings.Split(line, "\t")
-		if len(f) != 2 {
-			return fmt.Errorf("want \"id<TAB>class\", got %q", line)
-		}
-		id, err1 := strconv.Atoi(f[0])
-		c, err2 := strconv.Atoi(f[1])
-		if err1 != nil || err2 != nil || c < -1 {
-			return fmt.Errorf("bad node id or class in %q", line)
-		}
-		if id != len(labels) {
-			return fmt.Errorf("node id %d out of order (want %d)", id, len(labels))
-		}
-		labels = append(labels, c)
-		ds.NumClasses = max(ds.NumClasses, c+1)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	n = len(labels)
-	if v, ok := meta["num_nodes"]; ok && v != strconv.Itoa(n) {
-		return nil, fmt.Errorf("graph: %s: meta.txt says num_nodes %s but labels.txt has %d nodes", dir, v, n)
-	}
-	if v, ok := meta["num_classes"]; ok {
-		c, err := strconv.Atoi(v)
-		if err != nil || c < ds.NumClasses {
-			return nil, fmt.Errorf("graph: %s: meta.txt num_classes %q is not an integer >= %d", dir, v, ds.NumClasses)
-		}
-		ds.NumClasses = c
-	}
-	ds.Labels = labels
-	// edges
-	var edges [][2]int
-	err = eachLine(filepath.Join(dir, "edges.txt.gz"), func(ln int, line string) error {
-		f := strings.Split(line, "\t")
-		if len(f) != 2 {
-			return fmt.Errorf("want \"u<TAB>v\", got %q", line)
-		}
-		u, err1 := strconv.Atoi(f[0])
-		v, err2 := strconv.Atoi(f[1])
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("bad node ids in %q", line)
-		}
-		if u < 0 || u >= n || v < 0 || v >= n {
-			return fmt.Errorf("edge (%d, %d): node id out of range [0, %d)", u, v, n)
-		}
-		edges = append(edges, [2]int{u, v})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if ds.Graph, err = New(n, edges, DropSelfLoops); err != nil {
-		return nil, err
-	}
-	// features
-	nf := -1
-	if v, ok := meta["num_features"]; ok {
-		if nf, err = strconv.Atoi(v); err != nil || nf < 0 {
-			return nil, fmt.Errorf("graph: %s: meta.txt num_features %q is not a count", dir, v)
-		}
-	}
-	fpath := filepath.Join(dir, "features.txt.gz")
-	partial := false
-	if _, err := os.Stat(fpath); errors.Is(err, os.ErrNotExist) {
-		p := filepath.Join(dir, "features_partial.txt.gz")
-		if _, err2 := os.Stat(p); err2 == nil {
-			fpath, partial = p, true
-		}
-	}
-	type entry struct {
-		row, col int
-		v        float32
-	}
-	var entries []entry
-	has := make([]bool, n)
-	maxCol := -1
-	err = eachLine(fpath, func(ln int, line string) error {
-		id, rest, ok := strings.Cut(line, "\t")
-		if !ok {
-			return fmt.Errorf("want \"id<TAB>feat:value ...\", got %q", line)
-		}
-		row, err := strconv.Atoi(id)
-		if err != nil || row < 0 || row >= n {
-			return fmt.Errorf("bad node id %q (want 0..%d)", id, n-1)
-		}
-		if has[row] {
-			return fmt.Errorf("node %d listed twice", row)
-		}
-		has[row] = true
-		for _, tok := range strings.Fields(rest) {
-			c, v, ok := strings.Cut(tok, ":")
-			col, err1 := strconv.Atoi(c)
-			val, err2 := strconv.ParseFloat(v, 32)
-			if !ok || err1 != nil || err2 != nil || col < 0 || (nf >= 0 && col >= nf) {
-				return fmt.Errorf("bad feature entry %q", tok)
-			}
-			maxCol = max(maxCol, col)
-			entries = append(entries, entry{row, col, float32(val)})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if nf < 0 {
-		nf = maxCol + 1
-	}
-	if partial {
-		ds.HasFeature = has
+// LoadPlanetoid reads a Planetoid data set from dir in either form: the
+// original files ind.<name>.*, read with [data.LoadPlanetoid], or the
+// plain-text form of cairn's shared/data, read with
+// [data.LoadPlanetoidText]. The original files are used when dir holds
+// exactly one ind.<name>.graph. Missing or malformed files return errors
+// that name the file.
+func LoadPlanetoid(dir string) (*Dataset, error) {
+	var (
+		p   *data.Planetoid
+		err error
+	)
+	if found, _ := filepath.Glob(filepath.Join(dir, "ind.*.graph")); len(found) == 1 {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(found[0]), "ind."), ".graph")
+		p, err = data.LoadPlanetoid(dir, name)
 	} else {
-		for i, h := range has {
-			if !h {
-				return nil, fmt.Errorf("graph: %s: node %d has no line", fpath, i)
-			}
-		}
+		p, err = data.LoadPlanetoidText(dir)
 	}
-	x := make([]float32, n*nf)
-	for _, e := range entries {
-		x[e.row*nf+e.col] = e.v
-	}
-	ds.Features = tensor.New(x, n, nf)
-	// splits
-	for _, s := range []struct {
-		name string
-		dst  *[]int
-	}{{"train.idx", &ds.Train}, {"val.idx", &ds.Val}, {"test.idx", &ds.Test}} {
-		err := eachLine(filepath.Join(dir, s.name), func(ln int, line string) error {
-			id, err := strconv.Atoi(line)
-			if err != nil || id < 0 || id >= n {
-				return fmt.Errorf("bad node id %q (want 0..%d)", line, n-1)
-			}
-			*s.dst = append(*s.dst, id)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return ds, nil
-}
-
-// readMeta reads "key<TAB>value" lines; a missing file gives an empty map.
-func readMeta(path string) (map[string]string, error) {
-	m := map[string]string{}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	}
-	err := eachLine(path, func(ln int, line string) error {
-		k, v, ok := strings.Cut(line, "\t")
-		if !ok {
-			return fmt.Errorf("want \"key<TAB>value\", got %q", line)
-		}
-		m[k] = v
-		return nil
-	})
-	return m, err
-}
-
-// eachLine calls f on every non-empty line of the file (gunzipped if the
-// name ends in .gz), wrapping f's errors with the path and line number.
-func eachLine(path string, f func(ln int, line string) error) error {
-	file, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("graph: %w", err)
+		return nil, err
 	}
-	defer file.Close()
-	var r io.Reader = file
-	if strings.HasSuffix(path, ".gz") {
-		gz, err := gzip.NewReader(file)
-		if err != nil {
-			return fmt.Errorf("graph: %s: not a readable gzip file: %w", path, err)
-		}
-		defer gz.Close()
-		r = gz
+	return FromPlanetoid(p)
+}
+
+// FromPlanetoid builds a Dataset from a loaded Planetoid data set: the
+// graph from its edges with [DropSelfLoops], the rest as it is (shared,
+// not copied).
+func FromPlanetoid(p *data.Planetoid) (*Dataset, error) {
+	g, err := New(p.NumNodes(), p.Edges, DropSelfLoops)
+	if err != nil {
+		return nil, fmt.Errorf("graph: %s: %w", p.Name, err)
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<26)
-	ln := 0
-	for sc.Scan() {
-		ln++
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		if err := f(ln, line); err != nil {
-			return fmt.Errorf("graph: %s:%d: %w", path, ln, err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("graph: %s: %w", path, err)
-	}
-	return nil
+	return &Dataset{
+		Name: p.Name, Graph: g, Features: p.Features, HasFeature: p.HasFeature,
+		Labels: p.Labels, NumClasses: p.NumClasses, Train: p.Train, Val: p.Val, Test: p.Test,
+	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,25 +181,11 @@ func TestLoadPlanetoidText(t *testing.T) {
 		"test.idx":        "3\n",
 		"meta.txt":        "num_nodes\t4\nnum_features\t3\nnum_classes\t2\n",
 	}
-	build := func(t *testing.T, change map[string]string) string {
-		dir := t.TempDir()
-		for name, text := range good {
-			if c, ok := change[name]; ok {
-				if c == "<missing>" {
-					continue
-				}
-				text = c
-			}
-			writeFile(t, dir, name, text)
-		}
-		for name, text := range change {
-			if _, ok := good[name]; !ok {
-				writeFile(t, dir, name, text)
-			}
-		}
-		return dir
+	dir := t.TempDir()
+	for name, text := range good {
+		writeFile(t, dir, name, text)
 	}
-	ds, err := LoadPlanetoidText(build(t, nil))
+	ds, err := LoadPlanetoid(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,38 +195,30 @@ func TestLoadPlanetoidText(t *testing.T) {
 	if got := ds.Features.Data(); got[2] != 0.5 || got[3*3] != 2 || ds.Features.Dim(1) != 3 {
 		t.Errorf("features %v", got)
 	}
-	partial, err := LoadPlanetoidText(build(t, map[string]string{
-		"features.txt.gz": "<missing>", "features_partial.txt.gz": "3\t2:1\n",
-	}))
+	// The file-level checks are data.LoadPlanetoidText's (tested there);
+	// here, that an error reaches the caller naming the file.
+	if err := os.Remove(filepath.Join(dir, "labels.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPlanetoid(dir); err == nil || !strings.Contains(err.Error(), "labels.txt") {
+		t.Errorf("missing labels.txt: error %v", err)
+	}
+}
+
+// The original ind.cora.* files and the plain-text form give the same
+// data set.
+func TestLoadPlanetoidBothForms(t *testing.T) {
+	text := loadCora(t)
+	raw := filepath.Join(DataDir(), "cora", "raw")
+	if _, err := os.Stat(filepath.Join(raw, "ind.cora.graph")); err != nil {
+		t.Skipf("original Cora files not found: %v", err)
+	}
+	orig, err := LoadPlanetoid(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if partial.HasFeature == nil || !partial.HasFeature[3] || partial.HasFeature[0] || partial.Features.At(3, 2) != 1 {
-		t.Errorf("partial features: %v %v", partial.HasFeature, partial.Features)
-	}
-	for name, tc := range map[string]struct {
-		change map[string]string
-		want   string
-	}{
-		"no labels":        {map[string]string{"labels.txt": "<missing>"}, "labels.txt"},
-		"no edges":         {map[string]string{"edges.txt.gz": "<missing>"}, "edges.txt.gz"},
-		"no features":      {map[string]string{"features.txt.gz": "<missing>"}, "features.txt.gz"},
-		"no test split":    {map[string]string{"test.idx": "<missing>"}, "test.idx"},
-		"label order":      {map[string]string{"labels.txt": "0\t1\n2\t0\n"}, "labels.txt:2"},
-		"label text":       {map[string]string{"labels.txt": "0\tx\n"}, "labels.txt:1"},
-		"edge range":       {map[string]string{"edges.txt.gz": "0\t1\n1\t9\n"}, "edges.txt.gz:2"},
-		"edge fields":      {map[string]string{"edges.txt.gz": "0 1\n"}, "edges.txt.gz:1"},
-		"edges not gzip":   {map[string]string{"edges.txt.gz": "<raw>x"}, "gzip"},
-		"feature column":   {map[string]string{"features.txt.gz": "0\t7:1\n"}, "features.txt.gz:1"},
-		"feature value":    {map[string]string{"features.txt.gz": "0\t0:abc\n"}, "features.txt.gz:1"},
-		"feature row gone": {map[string]string{"features.txt.gz": "0\t0:1\n1\t\n2\t\n"}, "node 3 has no line"},
-		"feature twice":    {map[string]string{"features.txt.gz": "0\t0:1\n0\t\n"}, "twice"},
-		"split range":      {map[string]string{"val.idx": "4\n"}, "val.idx:1"},
-		"meta nodes":       {map[string]string{"meta.txt": "num_nodes\t5\n"}, "num_nodes"},
-		"meta line":        {map[string]string{"meta.txt": "junk\n"}, "meta.txt:1"},
-	} {
-		if _, err := LoadPlanetoidText(build(t, tc.change)); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: error %v, want one mentioning %q", name, err, tc.want)
-		}
+	if orig.Graph.NumNodes() != text.Graph.NumNodes() || orig.Graph.NumEdges() != text.Graph.NumEdges() ||
+		!slices.Equal(orig.Labels, text.Labels) || !slices.Equal(orig.Test, text.Test) || !slices.Equal(orig.Features.Data(), text.Features.Data()) {
+		t.Error("the original files and the plain-text form differ")
 	}
 }

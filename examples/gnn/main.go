@@ -69,7 +69,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gnn", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dataset", filepath.Join(graph.DataDir(), "cora"), "Planetoid data directory (plain-text form)")
+	dir := fs.String("dataset", filepath.Join(graph.DataDir(), "cora"), "Planetoid data directory (original ind.* files or the plain-text form)")
 	models := fs.String("models", strings.Join(graph.ModelNames, ","), "comma-separated models")
 	runs := fs.Int("runs", 10, "training runs (seeds 0..runs-1) per model")
 	asJSON := fs.Bool("json", false, "print one JSON object as the last line")
@@ -86,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 {
 		return fmt.Errorf("-runs must be ≥ 1, got %d", *runs)
 	}
-	ds, err := graph.LoadPlanetoidText(*dir)
+	ds, err := graph.LoadPlanetoid(*dir)
 	if err != nil {
 		return err
 	}
