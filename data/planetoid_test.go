@@ -10,14 +10,11 @@ import (
 	"testing"
 )
 
-// sharedDataDir returns $CAIRN_DATA or ../../shared/data (the tests run in
-// the package directory) and skips the test if it has no subdirectory sub.
+// sharedDataDir returns Dir() and skips the test if it has no
+// subdirectory sub.
 func sharedDataDir(tb testing.TB, sub string) string {
 	tb.Helper()
-	dir := os.Getenv("CAIRN_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "data")
-	}
+	dir := Dir()
 	if _, err := os.Stat(filepath.Join(dir, sub)); err != nil {
 		tb.Skipf("shared data %s not found (set CAIRN_DATA to the directory holding cora/ and pubmed/): %v", filepath.Join(dir, sub), err)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/cairn-ml/cairn/data"
 )
 
 var (
@@ -16,7 +18,7 @@ var (
 // loadPubmedGraph loads the full Pubmed graph (its features are partial,
 // which does not matter for propagation), skipping if it is absent.
 func loadPubmedGraph(b *testing.B) *Graph {
-	dir := filepath.Join(DataDir(), "pubmed")
+	dir := filepath.Join(data.Dir(), "pubmed")
 	if _, err := os.Stat(filepath.Join(dir, "edges.txt.gz")); err != nil {
 		b.Skipf("Pubmed not found in %s (set CAIRN_DATA): %v", dir, err)
 	}

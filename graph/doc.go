@@ -18,7 +18,7 @@
 //
 // [LoadCora] and [LoadPlanetoid] read Planetoid data sets (the original
 // ind.* files or the plain-text form, through package data) from cairn's
-// shared data directory ([DataDir], or CAIRN_DATA) or any directory.
+// shared data directory (data.Dir, or CAIRN_DATA) or any directory.
 //
 // # The unified objective
 //

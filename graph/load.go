@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -34,34 +33,9 @@ type Dataset struct {
 	Train, Val, Test []int
 }
 
-// DataDir returns the directory holding cairn's shared data sets: the
-// CAIRN_DATA environment variable if it is set, otherwise ../shared/data
-// relative to the root of the module containing the working directory
-// (found by walking up to go.mod), or "../shared/data" if no go.mod is
-// found.
-func DataDir() string {
-	if d := os.Getenv("CAIRN_DATA"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err == nil {
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				return filepath.Join(dir, "..", "shared", "data")
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	return filepath.Join("..", "shared", "data")
-}
-
-// LoadCora loads Cora from DataDir()/cora; see [LoadPlanetoid].
+// LoadCora loads Cora from data.Dir()/cora; see [LoadPlanetoid].
 func LoadCora() (*Dataset, error) {
-	return LoadPlanetoid(filepath.Join(DataDir(), "cora"))
+	return LoadPlanetoid(filepath.Join(data.Dir(), "cora"))
 }
 
 // LoadPlanetoid reads a Planetoid data set from dir in either form: the

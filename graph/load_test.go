@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cairn-ml/cairn/data"
 	"github.com/cairn-ml/cairn/tensor"
 )
 
@@ -22,7 +23,7 @@ var (
 // loadCora loads Cora once per test binary, skipping if it is absent.
 func loadCora(t testing.TB) *Dataset {
 	t.Helper()
-	dir := filepath.Join(DataDir(), "cora")
+	dir := filepath.Join(data.Dir(), "cora")
 	if _, err := os.Stat(filepath.Join(dir, "labels.txt")); err != nil {
 		t.Skipf("Cora not found in %s (set CAIRN_DATA to the shared data directory): %v", dir, err)
 	}
@@ -209,7 +210,7 @@ func TestLoadPlanetoidText(t *testing.T) {
 // data set.
 func TestLoadPlanetoidBothForms(t *testing.T) {
 	text := loadCora(t)
-	raw := filepath.Join(DataDir(), "cora", "raw")
+	raw := filepath.Join(data.Dir(), "cora", "raw")
 	if _, err := os.Stat(filepath.Join(raw, "ind.cora.graph")); err != nil {
 		t.Skipf("original Cora files not found: %v", err)
 	}

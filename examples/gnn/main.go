@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-ml/cairn/data"
 	"github.com/cairn-ml/cairn/graph"
 )
 
@@ -69,7 +70,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gnn", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dataset", filepath.Join(graph.DataDir(), "cora"), "Planetoid data directory (original ind.* files or the plain-text form)")
+	dir := fs.String("dataset", filepath.Join(data.Dir(), "cora"), "Planetoid data directory (original ind.* files or the plain-text form)")
 	models := fs.String("models", strings.Join(graph.ModelNames, ","), "comma-separated models")
 	runs := fs.Int("runs", 10, "training runs (seeds 0..runs-1) per model")
 	asJSON := fs.Bool("json", false, "print one JSON object as the last line")

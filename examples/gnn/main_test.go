@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairn-ml/cairn/graph"
+	"github.com/cairn-ml/cairn/data"
 )
 
 // A short run of two models prints the table's JSON as its last line.
 func TestRunJSON(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(graph.DataDir(), "cora", "labels.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(data.Dir(), "cora", "labels.txt")); err != nil {
 		t.Skipf("Cora not found (set CAIRN_DATA): %v", err)
 	}
 	var out bytes.Buffer
