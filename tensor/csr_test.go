@@ -1,8 +1,6 @@
 package tensor_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,10 +8,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cairn-ml/cairn/data"
 
 	"github.com/cairn-ml/cairn/tensor"
 	"github.com/cairn-ml/cairn/tensor/tensortest"
@@ -542,62 +541,14 @@ const (
 	coraNNZ   = 13264 // 2 × 5278 undirected edges + 2708 self loops
 )
 
-// csrCoraDir returns the directory of the Cora files, or "" if they are
-// absent: $CAIRN_DATA/cora, else ../../shared/data/cora.
+// csrCoraDir returns the directory of the plain-text Cora files, or "" if
+// they are absent.
 func csrCoraDir() string {
-	var dirs []string
-	if d := os.Getenv("CAIRN_DATA"); d != "" {
-		dirs = append(dirs, filepath.Join(d, "cora"))
+	d := filepath.Join(data.Dir(), "cora")
+	if _, err := os.Stat(filepath.Join(d, "edges.txt.gz")); err != nil {
+		return ""
 	}
-	dirs = append(dirs, filepath.Join("..", "..", "shared", "data", "cora"))
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, "edges.txt.gz")); err == nil {
-			return d
-		}
-	}
-	return ""
-}
-
-// csrReadCora reads the number of nodes (meta.txt) and the undirected edge
-// list u < v (edges.txt.gz) from dir.
-func csrReadCora(dir string) (nodes int, edges [][2]int, err error) {
-	meta, err := os.ReadFile(filepath.Join(dir, "meta.txt"))
-	if err != nil {
-		return 0, nil, err
-	}
-	for line := range strings.Lines(string(meta)) {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), "\t"); ok && k == "num_nodes" {
-			if nodes, err = strconv.Atoi(v); err != nil {
-				return 0, nil, fmt.Errorf("meta.txt: num_nodes: %v", err)
-			}
-		}
-	}
-	if nodes <= 0 {
-		return 0, nil, fmt.Errorf("meta.txt: no num_nodes")
-	}
-	f, err := os.Open(filepath.Join(dir, "edges.txt.gz"))
-	if err != nil {
-		return 0, nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return 0, nil, err
-	}
-	sc := bufio.NewScanner(zr)
-	for ln := 1; sc.Scan(); ln++ {
-		us, vs, ok := strings.Cut(sc.Text(), "\t")
-		u, err1 := strconv.Atoi(us)
-		v, err2 := strconv.Atoi(vs)
-		if !ok || err1 != nil || err2 != nil || u < 0 || u >= v || v >= nodes {
-			return 0, nil, fmt.Errorf("edges.txt.gz line %d: bad edge %q", ln, sc.Text())
-		}
-		edges = append(edges, [2]int{u, v})
-	}
-	if err := sc.Err(); err != nil {
-		return 0, nil, err
-	}
-	return nodes, edges, zr.Close()
+	return d
 }
 
 // csrGCNAdjacency returns D^-1/2 (A+I) D^-1/2 for the undirected graph
@@ -664,11 +615,11 @@ func csrCoraAdjacency(tb testing.TB) (*tensor.CSR, string) {
 		what string
 	)
 	if dir := csrCoraDir(); dir != "" {
-		nodes, edges, rerr := csrReadCora(dir)
+		p, rerr := data.LoadPlanetoidText(dir)
 		if rerr != nil {
-			tb.Fatalf("reading Cora from %s: %v", dir, rerr)
+			tb.Fatalf("reading Cora: %v", rerr)
 		}
-		a, err = csrGCNAdjacency(nodes, edges)
+		a, err = csrGCNAdjacency(p.NumNodes(), p.Edges)
 		what = "Cora from " + dir
 	} else {
 		a, err = csrGCNAdjacency(coraNodes, csrRandomGraph(coraNodes, (coraNNZ-coraNodes)/2))
@@ -685,7 +636,7 @@ func csrCoraAdjacency(tb testing.TB) (*tensor.CSR, string) {
 
 func TestCSRCoraAdjacency(t *testing.T) {
 	if csrCoraDir() == "" {
-		t.Skip("Cora data not found in $CAIRN_DATA/cora or ../../shared/data/cora")
+		t.Skip("Cora data not found in data.Dir()/cora (set CAIRN_DATA)")
 	}
 	a, what := csrCoraAdjacency(t)
 	t.Logf("%s: %d×%d, %d entries", what, a.Rows(), a.Cols(), a.NNZ())
