@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -37,12 +38,7 @@ func TestLossTorchParity(t *testing.T) {
 	f := torchfix.Load(t, "testdata/loss.json")
 	var cases map[string]lossCase
 	f.MetaValue(t, "cases", &cases)
-	names := make([]string, 0, len(cases))
-	for n := range cases {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
 		c := cases[name]
 		t.Run(name, func(t *testing.T) {
 			get := func(k string) *tensor.Tensor { return f.T(t, name+"."+k) }
