@@ -40,8 +40,12 @@
 // (out, in/groups, kh, kw). The layers are [Linear], [Embedding],
 // [Conv1D], [Conv2D], [ConvTranspose2D], the pooling modules, [BatchNorm1D],
 // [BatchNorm2D], [InstanceNorm2D], [LayerNorm], [Dropout], [LSTM], [GRU],
-// [MultiHeadAttention], [TransformerEncoderLayer] and
-// [TransformerDecoderLayer].
+// [MultiHeadAttention], [TransformerEncoderLayer],
+// [TransformerDecoderLayer], and [CRF], a linear-chain conditional random
+// field for sequence tagging (forward algorithm and Viterbi, with
+// [BIOConstraints] to forbid transitions such as O → I-PER). Pretrained word
+// vectors in the GloVe or word2vec text format load with [ReadWordVectors]
+// and fill an Embedding with [WordVectors.InitEmbedding].
 //
 // # Losses
 //
