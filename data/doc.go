@@ -36,6 +36,22 @@
 // rebuilds the numpy arrays, scipy CSR matrices, lists and dicts they hold
 // and refuses anything else, so reading a file never runs code.
 //
+// # CoNLL files and sequence tagging
+//
+// [ReadCoNLL] and [ReadCoNLLFile] read the CoNLL column format of NER and
+// chunking data (CoNLL-2003, WNUT-17, OntoNotes in CoNLL form, CoNLL-U with
+// [CoNLLComments]), plain or gzip-compressed, into sentences of tokens with
+// all their columns; [CoNLL.Column] picks the words (0) and the tags (-1),
+// and "-DOCSTART-" lines are kept as [Doc] boundaries. Errors are
+// *[CoNLLError] values with the file and line. [WriteCoNLL] writes a file
+// that reads back equal. [Spans], [ConvertTags] and [CheckTags] read,
+// convert and check the tag schemes IOB1, IOB2 (BIO) and IOBES, repairing
+// invalid sequences the way the conlleval script reads them (package metrics
+// scores spans with the same rules). [BuildVocab], [BuildCharVocab] and
+// [NewTagVocab] build deterministic vocabularies, [NewSeqSet] encodes
+// sentences as ids, and [SeqSet.Batches] serves padded minibatches with a
+// mask, seeded, optionally grouped by length.
+//
 // # Errors
 //
 // Loaders return errors, never panic, on anything a file can get wrong, and

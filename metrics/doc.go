@@ -1,0 +1,31 @@
+// Package metrics scores model outputs against references.
+//
+// # Overview
+//
+// [EvalSpans] and [SpanEval] give the span-level precision, recall and F1
+// of sequence labelling (named entities, chunks), per type and overall,
+// and token accuracy, exactly as the CoNLL evaluation script conlleval
+// computes them; [SpanEval.Report] prints them in its format. A span
+// counts as correct only if a gold span has the same start, end and type,
+// so scores are lower than per-token ones.
+//
+//	e, err := metrics.EvalSpans(goldTags, predTags) // one []string per sentence
+//	fmt.Println(e.Overall.F1())                      // 0..1
+//	fmt.Print(e.Report())                            // conlleval's text
+//
+// # Agreement with conlleval
+//
+// The span rules are those of conlleval.pl (version 2004-01-26) in
+// data.ChunkStart and data.ChunkEnd, applied token by token as the script
+// does, with each sentence followed by a blank line. For tags whose
+// prefixes are only B, I and O (IOB1, IOB2) or I, E and O, every count and
+// every character of the report equals the script's; the tests check this
+// on fixture files scored by the real script and on WNUT-17. conlleval.pl
+// knows no S prefix and does not end a span between E-T and B-T, so it
+// scores IOBES output wrongly (it reads "S-PER S-PER" as one span); here
+// those cases follow its Python port conlleval.py, as seqeval does, and
+// IOBES tags score like their IOB2 conversion. Other differences, all for
+// tags outside these schemes: the script reads a type "0" as no type, and
+// counts the "-DOCSTART-" lines of a CoNLL-2003 file as tokens (only
+// accuracy changes; pass sentences without them here).
+package metrics
