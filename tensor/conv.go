@@ -130,20 +130,22 @@ func im2colRows(g *convGeom, img, col []float32, r0, r1 int) {
 			}
 			continue
 		}
-		if g.sw == 1 && g.ow <= 32 {
-			// Short rows: plain loops beat calls to memmove and memclr.
-			for oh := hlo; oh < hhi; oh++ {
-				row := dst[oh*g.ow : (oh+1)*g.ow]
-				src := plane[(oh*g.sh+offH)*g.w+wlo+offW : (oh*g.sh+offH)*g.w+whi+offW]
-				for j := range row[:wlo] {
-					row[j] = 0
-				}
-				mid := row[wlo:whi]
-				for j, v := range src[:len(mid)] {
-					mid[j] = v
-				}
-				for j := whi; j < len(row); j++ {
-					row[j] = 0
+		if g.sw == 1 {
+			// Rows of a different length than the image's: one call
+			// copies them all (calls to memmove and memclr per row cost
+			// more than the short rows themselves).
+			if hlo < hhi && wlo < whi {
+				copyRows(dst[hlo*g.ow+wlo:], g.ow, plane[(hlo*g.sh+offH)*g.w+wlo+offW:], g.sh*g.w, hhi-hlo, whi-wlo)
+			}
+			if wlo > 0 || whi < g.ow {
+				for oh := hlo; oh < hhi; oh++ {
+					row := dst[oh*g.ow : (oh+1)*g.ow]
+					for j := range row[:wlo] {
+						row[j] = 0
+					}
+					for j := max(whi, wlo); j < len(row); j++ {
+						row[j] = 0
+					}
 				}
 			}
 			continue
@@ -152,11 +154,7 @@ func im2colRows(g *convGeom, img, col []float32, r0, r1 int) {
 			row := dst[oh*g.ow : (oh+1)*g.ow]
 			src := plane[(oh*g.sh+offH)*g.w : (oh*g.sh+offH+1)*g.w]
 			clear(row[:wlo])
-			clear(row[whi:])
-			if g.sw == 1 {
-				copy(row[wlo:whi], src[wlo+offW:whi+offW])
-				continue
-			}
+			clear(row[max(whi, wlo):])
 			for ow := wlo; ow < whi; ow++ {
 				row[ow] = src[ow*g.sw+offW]
 			}
@@ -198,16 +196,15 @@ func col2imRows(g *convGeom, col, img []float32, r0, r1 int) {
 			addFloats(plane[a+d:b+d], src[a:b])
 			continue
 		}
+		if g.sw == 1 {
+			if hlo < hhi && wlo < whi {
+				addRows(plane[(hlo*g.sh+offH)*g.w+wlo+offW:], g.sh*g.w, src[hlo*g.ow+wlo:], g.ow, hhi-hlo, whi-wlo)
+			}
+			continue
+		}
 		for oh := hlo; oh < hhi; oh++ {
 			row := src[oh*g.ow : (oh+1)*g.ow]
 			dst := plane[(oh*g.sh+offH)*g.w : (oh*g.sh+offH+1)*g.w]
-			if g.sw == 1 {
-				d := dst[wlo+offW : whi+offW]
-				for j, v := range row[wlo:whi][:len(d)] {
-					d[j] += v
-				}
-				continue
-			}
 			for ow := wlo; ow < whi; ow++ {
 				dst[ow*g.sw+offW] += row[ow]
 			}
@@ -217,9 +214,12 @@ func col2imRows(g *convGeom, col, img []float32, r0, r1 int) {
 
 // convChunk is the number of rows of the column matrix (of cols values
 // each) the convolutions build at a time, so that the piece stays in the
-// L2 cache between im2col and the matrix product: about 128 KiB, a
-// multiple of 48 (both tile heights 6 and 16 of the AVX2 kernel divide it).
-func convChunk(cols int) int { return max(48, (1<<15)/max(1, cols)/48*48) }
+// L2 cache between im2col and the matrix product: about 256 KiB (fewer,
+// larger chunks pack the other operand less often; 256 KiB measured a
+// little faster than 128 and 512 on the MNIST model A's second
+// convolution), a multiple of 48 (both tile heights 6 and 16 of the AVX2
+// kernel divide it).
+func convChunk(cols int) int { return max(48, (1<<16)/max(1, cols)/48*48) }
 
 // convGemm computes c = op(a)·op(b) + beta·c for row-major matrices, op
 // transposing when asked: op(a) is m×k, op(b) k×n, c m×n with row lengths
@@ -248,8 +248,13 @@ func convGrain(perSample int) int { return max(1, (1<<17)/max(1, perSample)) }
 // convCols computes, for each of n samples, out = W·im2col(img) per group:
 // img holds n images of g.imgSize() values, w is (o, g.c/groups·kh·kw)
 // and out n blocks of o·cols() values, which it overwrites. It is the
-// forward pass of Conv2D and the input gradient of ConvTranspose2D.
-func convCols(g *convGeom, n, o int, img, w, out []float32) {
+// input gradient of ConvTranspose2D.
+func convCols(g *convGeom, n, o int, img, w, out []float32) { convColsBias(g, n, o, img, w, nil, out) }
+
+// convColsBias is convCols plus bias[ch] on each output channel ch when
+// bias is not nil, added to each sample while its output is in cache: the
+// forward pass of Conv2D.
+func convColsBias(g *convGeom, n, o int, img, w, bias, out []float32) {
 	gr := g.groups
 	cg, og := g.c/gr, o/gr
 	kg := cg * g.kh * g.kw // rows of one group's column matrix
@@ -263,7 +268,9 @@ func convCols(g *convGeom, n, o int, img, w, out []float32) {
 	parallelFor(n, grain, func(lo, hi int) {
 		var col []float32
 		if !g.direct() {
-			col = make([]float32, min(kcb, kg)*L)
+			buf := getConvBuf(min(kcb, kg) * L)
+			defer putConvBuf(buf)
+			col = *buf
 		}
 		for i := lo; i < hi; i++ {
 			x := img[i*g.imgSize() : (i+1)*g.imgSize()]
@@ -282,6 +289,11 @@ func convCols(g *convGeom, n, o int, img, w, out []float32) {
 					}
 					convGemm(iw, false, false, og, L, r1-r0, w[j*og*kg+r0:], kg, col, L, beta, dst[j*og*L:], L)
 				}
+			}
+			if bias != nil {
+				// The sample's output is still in cache: add the bias
+				// now rather than in a pass of its own.
+				addBiasRows(dst, bias, L)
 			}
 		}
 	})
@@ -305,7 +317,9 @@ func convImgs(g *convGeom, n, o int, cols, w, img []float32) {
 	parallelFor(n, grain, func(lo, hi int) {
 		var col []float32
 		if !g.direct() {
-			col = make([]float32, min(chunk, kg)*L)
+			buf := getConvBuf(min(chunk, kg) * L)
+			defer putConvBuf(buf)
+			col = *buf
 		}
 		for i := lo; i < hi; i++ {
 			x := img[i*g.imgSize() : (i+1)*g.imgSize()]
@@ -356,12 +370,16 @@ func convWeightGrad(g *convGeom, n, o int, img, cols []float32) []float32 {
 	parts[0] = gw
 	iw := innerWorkers(nb, 1)
 	// The whole column matrix at once: in chunks (columns of the gradient,
-	// which are independent) gemm would pack gy again for each.
+	// which are independent) gemm would pack gy again for each, which
+	// costs more than the chunks' staying in the L2 cache saves (measured
+	// on the MNIST model A's second convolution).
 	chunk := kg
 	parallelFor(nb, 1, func(lo, hi int) {
 		var col []float32
 		if !g.direct() {
-			col = make([]float32, min(chunk, kg)*L)
+			buf := getConvBuf(min(chunk, kg) * L)
+			defer putConvBuf(buf)
+			col = *buf
 		}
 		for b := lo; b < hi; b++ {
 			part := parts[b]
@@ -424,6 +442,16 @@ func channelSums(data []float32, n, c, l int) []float32 {
 		}
 	})
 	return out
+}
+
+// addBiasRows adds b[ch] to the ch-th row of l values of data.
+func addBiasRows(data, b []float32, l int) {
+	for ch, v := range b {
+		row := data[ch*l : (ch+1)*l]
+		for i := range row {
+			row[i] += v
+		}
+	}
 }
 
 // addChannelBias adds b[ch] to every value of channel ch of n blocks of c
@@ -577,10 +605,11 @@ func conv2d(op string, x, w, b *Tensor, s convSpec) *Tensor {
 	}
 	g.oh, g.ow = convOut(h, kh, g.sh, g.ph, g.dh), convOut(wd, kw, g.sw, g.pw, g.dw)
 	out := Zeros(n, o, g.oh, g.ow)
-	convCols(g, n, o, x.data, w.data, out.data)
+	var bias []float32
 	if b != nil {
-		addChannelBias(out.data, b.data, n, o, g.cols())
+		bias = b.data
 	}
+	convColsBias(g, n, o, x.data, w.data, bias, out.data)
 	if anyRequiresGrad(x, w, b) {
 		out.setNode(func(gy *Tensor) []*Tensor {
 			var gx, gw, gb *Tensor

@@ -34,6 +34,28 @@ func (t *Tensor) unaryValues(f func(x float32) float32) *Tensor {
 	return out
 }
 
+// unarySlices is unary with kernels that take whole slices, for the cheap
+// functions whose per-element call through a func value would cost more
+// than the function: f sets d[i] from x[i]; df sets d[i] to the gradient
+// g[i]·f'(x[i]) given the input x and output y. The results are those of
+// unary with the per-element functions the kernels inline.
+func (t *Tensor) unarySlices(grain int, f func(d, x []float32), df func(d, g, x, y []float32)) *Tensor {
+	out := &Tensor{data: make([]float32, len(t.data)), shape: t.Shape()}
+	parallelFor(len(out.data), grain, func(lo, hi int) {
+		f(out.data[lo:hi], t.data[lo:hi])
+	})
+	if t.requiresGrad {
+		out.setNode(func(g *Tensor) []*Tensor {
+			gx := &Tensor{data: make([]float32, len(g.data)), shape: t.Shape()}
+			parallelFor(len(gx.data), grain, func(lo, hi int) {
+				df(gx.data[lo:hi], g.data[lo:hi], t.data[lo:hi], out.data[lo:hi])
+			})
+			return []*Tensor{gx}
+		}, t)
+	}
+	return out
+}
+
 // Neg returns -t.
 func (t *Tensor) Neg() *Tensor {
 	return t.unary(grainElementwise, func(x float32) float32 { return -x }, func(_, _ float32) float32 { return -1 })
@@ -76,39 +98,83 @@ func (t *Tensor) Clamp(lo, hi float32) *Tensor {
 
 // ReLU returns max(x, 0) elementwise; its gradient at 0 is 0.
 func (t *Tensor) ReLU() *Tensor {
-	return t.unary(grainElementwise, func(x float32) float32 { return max(x, 0) },
-		func(x, _ float32) float32 {
-			if x > 0 {
-				return 1
-			}
-			return 0
-		})
+	return t.unarySlices(grainElementwise, func(d, x []float32) {
+		x = x[:len(d)]
+		for i, v := range x {
+			d[i] = max(v, 0)
+		}
+	}, func(d, g, x, _ []float32) {
+		g, x = g[:len(d)], x[:len(d)]
+		for i, v := range x {
+			// g·1 or g·0 as unary computed it (NaN for an infinite
+			// gradient where x <= 0), without a branch on the sign of
+			// x, which random signs would mispredict.
+			d[i] = g[i] * float32(b2i(v > 0))
+		}
+	})
+}
+
+// b2i returns 1 for true and 0 for false (a SETcc, no branch).
+func b2i(b bool) int32 {
+	var i int32
+	if b {
+		i = 1
+	}
+	return i
 }
 
 // LeakyReLU returns x for x > 0 and slope*x otherwise (PyTorch's default
 // slope is 0.01).
 func (t *Tensor) LeakyReLU(slope float32) *Tensor {
-	return t.unary(grainElementwise, func(x float32) float32 {
-		if x > 0 {
-			return x
+	return t.unarySlices(grainElementwise, func(d, x []float32) {
+		x = x[:len(d)]
+		for i, v := range x {
+			if v > 0 {
+				d[i] = v
+			} else {
+				d[i] = slope * v
+			}
 		}
-		return slope * x
-	}, func(x, _ float32) float32 {
-		if x > 0 {
-			return 1
+	}, func(d, g, x, _ []float32) {
+		g, x = g[:len(d)], x[:len(d)]
+		for i, v := range x {
+			m := slope
+			if v > 0 {
+				m = 1
+			}
+			d[i] = g[i] * m
 		}
-		return slope
 	})
 }
 
 // Sigmoid returns 1/(1+e^-x) elementwise, computed without overflow.
 func (t *Tensor) Sigmoid() *Tensor {
-	return t.unary(grainTranscend, sigmoid32, func(_, y float32) float32 { return y * (1 - y) })
+	return t.unarySlices(grainTranscend, func(d, x []float32) {
+		x = x[:len(d)]
+		for i, v := range x {
+			d[i] = sigmoid32(v)
+		}
+	}, func(d, g, _, y []float32) {
+		g, y = g[:len(d)], y[:len(d)]
+		for i, v := range y {
+			d[i] = g[i] * (v * (1 - v))
+		}
+	})
 }
 
 // Tanh returns the hyperbolic tangent of each element.
 func (t *Tensor) Tanh() *Tensor {
-	return t.unary(grainTranscend, tanh32, func(_, y float32) float32 { return 1 - y*y })
+	return t.unarySlices(grainTranscend, func(d, x []float32) {
+		x = x[:len(d)]
+		for i, v := range x {
+			d[i] = tanh32(v)
+		}
+	}, func(d, g, _, y []float32) {
+		g, y = g[:len(d)], y[:len(d)]
+		for i, v := range y {
+			d[i] = g[i] * (1 - v*v)
+		}
+	})
 }
 
 // GELU returns x·Φ(x) with Φ the standard normal CDF: the exact form that

@@ -23,7 +23,7 @@ type gridRow struct {
 }
 
 const (
-	gridScale   = 2  // each MNIST pixel becomes a 2×2 block
+	gridScale   = 2 // each MNIST pixel becomes a 2×2 block
 	gridLabelW  = 150
 	gridCaption = 14 // height of the caption line under each image
 	gridPad     = 4
