@@ -454,10 +454,10 @@ func (e *experiment) blackBox(name string, target attack.Classifier, grid bool) 
 	bcfg.Distill.Epochs = 1
 	bcfg.Rounds = cfg.rounds
 	var agreement float64
-	bcfg.Test = e.test.Subset(rangeOf(min(1000, e.test.Len())))
+	bcfg.Test = e.evalSet.Subset(rangeOf(min(1000, e.evalSet.Len())))
 	bcfg.Progress = func(p attack.BlackBoxProgress) {
-		fmt.Fprintf(e.stderr, "  black-box vs %s: round %d: local model agrees with the black box on %.2f%% of 1000 test images, attack success on the black box %.2f%%, %d training queries\n",
-			name, p.Round, 100*p.Agreement, 100*p.OnBox.SuccessRate, p.Queries)
+		fmt.Fprintf(e.stderr, "  black-box vs %s: round %d: local model agrees with the black box on %.2f%% of %d test images, attack success on the black box %.2f%%, %d training queries\n",
+			name, p.Round, 100*p.Agreement, bcfg.Test.Len(), 100*p.OnBox.SuccessRate, p.Queries)
 	}
 	t0 := time.Now()
 	if err := gan.TrainBlackBox(e.ctx, box, local, e.train, bcfg, rng); err != nil {
