@@ -27,5 +27,16 @@
 // IOBES tags score like their IOB2 conversion. Other differences, all for
 // tags outside these schemes: the script reads a type "0" as no type, and
 // counts the "-DOCSTART-" lines of a CoNLL-2003 file as tokens (only
-// accuracy changes; pass sentences without them here).
+// accuracy changes; pass sentences without them here).//
+// # Memorisation and language models
+//
+// [ExposureInterpolation] is the exposure of a secret (Carlini et al.,
+// "The Secret Sharer"): log2 of the size of the randomness space minus log2
+// of the secret's rank among reference candidates, ranked by the model's
+// log-perplexity. [ExposureExtrapolation] fits a skew-normal
+// ([FitSkewNormal], [SkewNormal]) to the references' log-perplexities and
+// reads the exposure off its tail, for secrets rarer than any sampled
+// reference. [BeamSearch], [SampleContinuations] and [CountMatches] try to
+// extract a secret from a model given its prefix. [LogPerplexity] (bits per
+// token) and [Perplexity] score sequences from their log-probabilities.
 package metrics
