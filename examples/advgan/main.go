@@ -447,7 +447,8 @@ func (e *experiment) blackBox(name string, target attack.Classifier, grid bool) 
 	gcfg := attack.DefaultAdvGANConfig()
 	gcfg.Eps = float32(cfg.eps)
 	gcfg.Epochs = cfg.epochs
-	steps := cfg.epochs * ((e.train.Len() + gcfg.Batch - 1) / gcfg.Batch)
+	// The generator's step count runs on over the rounds.
+	steps := cfg.rounds * cfg.epochs * ((e.train.Len() + gcfg.Batch - 1) / gcfg.Batch)
 	gcfg.Progress = e.ganProgress(fmt.Sprintf("black-box AdvGAN vs %s", name), steps)
 	gan := attack.NewAdvGAN(rng, 1, gcfg)
 	bcfg := attack.DefaultBlackBoxConfig()
