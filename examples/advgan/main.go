@@ -71,15 +71,19 @@ type config struct {
 	grid         string
 	retrain      bool
 	json         bool
+	attacks      map[string]bool
+	bbKappa      float64
 }
 
 func main() {
 	var cfg config
-	var targets, defences string
+	var targets, defences, attacks string
 	flag.StringVar(&targets, "target", "A,B,C", "comma-separated target models: A, B, C")
 	flag.IntVar(&cfg.targetEpochs, "target-epochs", 3, "training epochs of each target model")
 	flag.IntVar(&cfg.epochs, "epochs", 1, "AdvGAN training epochs per target (and per black-box round)")
 	flag.IntVar(&cfg.rounds, "rounds", 2, "black-box rounds of dynamic distillation (1: static distillation only; 0: no black-box attack)")
+	flag.StringVar(&attacks, "attacks", "advgan,noise,fgsm,pgd,cw,blackbox", "attacks to run: advgan, noise, fgsm, pgd, cw, blackbox")
+	flag.Float64Var(&cfg.bbKappa, "bb-kappa", 10, "confidence margin κ of the black-box generator's loss on the local model (high-confidence examples transfer better)")
 	flag.StringVar(&defences, "defences", "fgsm,pgd", "adversarial training defences to attack: fgsm, pgd (empty: none)")
 	flag.IntVar(&cfg.defEpochs, "defence-epochs", 1, "epochs of adversarial training per defended target")
 	flag.IntVar(&cfg.pgdSteps, "pgd-train-steps", 5, "PGD steps per batch in PGD adversarial training (Madry et al.: 40)")
@@ -103,6 +107,10 @@ func main() {
 	}
 	cfg.targets = splitList(targets)
 	cfg.defences = splitList(defences)
+	cfg.attacks = map[string]bool{}
+	for _, a := range splitList(attacks) {
+		cfg.attacks[a] = true
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
@@ -110,6 +118,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// allAttacks names the attacks -attacks chooses from.
+var allAttacks = []string{"advgan", "noise", "fgsm", "pgd", "cw", "blackbox"}
 
 func splitList(s string) []string {
 	var out []string
@@ -139,6 +150,20 @@ func (cfg *config) check() error {
 			return fmt.Errorf("-target %q: want A, B or C", t)
 		}
 		cfg.targets[i] = strings.ToUpper(t)
+	}
+	if cfg.attacks == nil { // callers that build a config by hand get every attack
+		cfg.attacks = map[string]bool{}
+		for _, a := range allAttacks {
+			cfg.attacks[a] = true
+		}
+	}
+	for a := range cfg.attacks {
+		if !slices.Contains(allAttacks, a) {
+			return fmt.Errorf("-attacks: %q, want some of %s", a, strings.Join(allAttacks, ", "))
+		}
+	}
+	if !(cfg.bbKappa >= 0) {
+		return fmt.Errorf("-bb-kappa %v: want a value ≥ 0", cfg.bbKappa)
 	}
 	for _, d := range cfg.defences {
 		if d != "fgsm" && d != "pgd" {
@@ -252,7 +277,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		if err := e.attackAll(name, "none", target, ti == 0); err != nil {
 			return err
 		}
-		if cfg.rounds > 0 {
+		if cfg.rounds > 0 && cfg.attacks["blackbox"] {
 			if err := e.blackBox(name, target, ti == 0); err != nil {
 				return err
 			}
@@ -397,28 +422,34 @@ func (e *experiment) attackAll(name, defence string, target attack.Classifier, g
 		e.addGridRow("clean", target, nil)
 	}
 
-	gcfg := attack.DefaultAdvGANConfig()
-	gcfg.Eps = eps
-	gcfg.Epochs = cfg.epochs
-	steps := cfg.epochs * ((e.train.Len() + gcfg.Batch - 1) / gcfg.Batch)
-	gcfg.Progress = e.ganProgress(fmt.Sprintf("AdvGAN vs %s (%s)", name, defence), steps)
-	gan := attack.NewAdvGAN(rng, 1, gcfg)
-	t0 := time.Now()
-	if err := gan.Train(e.ctx, target, e.train, rng); err != nil {
-		return fmt.Errorf("AdvGAN against model %s (%s): %w", name, defence, err)
+	if cfg.attacks["advgan"] {
+		gcfg := attack.DefaultAdvGANConfig()
+		gcfg.Eps = eps
+		gcfg.Epochs = cfg.epochs
+		steps := cfg.epochs * ((e.train.Len() + gcfg.Batch - 1) / gcfg.Batch)
+		gcfg.Progress = e.ganProgress(fmt.Sprintf("AdvGAN vs %s (%s)", name, defence), steps)
+		gan := attack.NewAdvGAN(rng, 1, gcfg)
+		t0 := time.Now()
+		if err := gan.Train(e.ctx, target, e.train, rng); err != nil {
+			return fmt.Errorf("AdvGAN against model %s (%s): %w", name, defence, err)
+		}
+		trainSec := time.Since(t0).Seconds()
+		if err := nn.Save(filepath.Join(cfg.dir, fmt.Sprintf("advgan-%s-%s.safetensors", name, defence)), gan.G); err != nil {
+			return err
+		}
+		add("AdvGAN", e.evalSet, gan, trainSec)
 	}
-	trainSec := time.Since(t0).Seconds()
-	if err := nn.Save(filepath.Join(cfg.dir, fmt.Sprintf("advgan-%s-%s.safetensors", name, defence)), gan.G); err != nil {
-		return err
+	if cfg.attacks["noise"] {
+		add("noise ±ε", e.evalSet, &attack.RandomSign{Eps: eps, Rng: rand.New(rand.NewPCG(cfg.seed, 7))}, 0)
 	}
-	add("AdvGAN", e.evalSet, gan, trainSec)
-	add("noise ±ε", e.evalSet, &attack.RandomSign{Eps: eps, Rng: rand.New(rand.NewPCG(cfg.seed, 7))}, 0)
-	add("FGSM", e.evalSet, &attack.FGSM{Model: target, Eps: eps}, 0)
-	if cfg.iterN > 0 {
+	if cfg.attacks["fgsm"] {
+		add("FGSM", e.evalSet, &attack.FGSM{Model: target, Eps: eps}, 0)
+	}
+	if cfg.iterN > 0 && cfg.attacks["pgd"] {
 		add("PGD-40", e.iterSet, &attack.PGD{Model: target, Eps: eps, Steps: 40, Step: 0.01, RandomStart: true,
 			Rng: rand.New(rand.NewPCG(cfg.seed, 8))}, 0)
 	}
-	if cfg.cwN > 0 {
+	if cfg.cwN > 0 && cfg.attacks["cw"] {
 		add("C&W L2", e.cwSet, &attack.CWL2{Model: target}, 0)
 	}
 	return nil
@@ -450,6 +481,7 @@ func (e *experiment) blackBox(name string, target attack.Classifier, grid bool) 
 	// The generator's step count runs on over the rounds.
 	steps := cfg.rounds * cfg.epochs * ((e.train.Len() + gcfg.Batch - 1) / gcfg.Batch)
 	gcfg.Progress = e.ganProgress(fmt.Sprintf("black-box AdvGAN vs %s", name), steps)
+	gcfg.Kappa = float32(cfg.bbKappa)
 	gan := attack.NewAdvGAN(rng, 1, gcfg)
 	bcfg := attack.DefaultBlackBoxConfig()
 	bcfg.Distill.Epochs = 1
