@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/cairn-ml/cairn/nn"
+	"github.com/cairn-ml/cairn/nn/models"
+	"github.com/cairn-ml/cairn/optim"
+	"github.com/cairn-ml/cairn/pretrain"
+)
+
+// fineTuneRun is one fine-tuning run on e-SNLI.
+type fineTuneRun struct {
+	Init         string   `json:"init"` // "pretrained" or "scratch"
+	Seed         uint64   `json:"seed"`
+	Steps        int      `json:"steps"`
+	TrainLoss    float64  `json:"train_loss"` // mean over the last epoch
+	TestAccuracy float64  `json:"test_accuracy"`
+	Seconds      float64  `json:"seconds"`
+	CPUSeconds   float64  `json:"cpu_seconds"`
+	Missing      []string `json:"missing,omitempty"`    // classifier tensors not in the checkpoint
+	Unexpected   []string `json:"unexpected,omitempty"` // checkpoint tensors the classifier has no place for
+}
+
+// fineTune trains a BERT classifier on train for cfg.ftEpochs epochs,
+// starting from the checkpoint at from (or from scratch if from is ""),
+// and returns its accuracy on test. The data order and the initial head
+// depend only on seed, so both initialisations see the same batches.
+func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, test []encodedPair, pad int, seed uint64, cfg config, stderr io.Writer) (fineTuneRun, error) {
+	run := fineTuneRun{Init: "scratch", Seed: seed}
+	m := models.NewBERTForSequenceClassification(rand.New(rand.NewPCG(seed, 31)), bc, 3)
+	if from != "" {
+		run.Init = "pretrained"
+		missing, unexpected, err := nn.LoadPartial(from, m)
+		if err != nil {
+			return run, fmt.Errorf("loading %s into the classifier: %w", from, err)
+		}
+		run.Missing, run.Unexpected = missing, unexpected
+		for _, name := range missing {
+			if !slices.Contains([]string{"bert.pooler.dense.weight", "bert.pooler.dense.bias", "classifier.weight", "classifier.bias"}, name) {
+				return run, fmt.Errorf("%s lacks %s: not a checkpoint of this model (use -retrain)", from, name)
+			}
+		}
+	}
+	t0, c0 := time.Now(), cpuTime()
+	dataRNG := rand.New(rand.NewPCG(seed, 32))
+	steps := cfg.ftEpochs * ((len(train) + cfg.ftBatch - 1) / cfg.ftBatch)
+	opt := optim.NewAdamW(nn.Params(m), cfg.ftLR, optim.WeightDecay(0.01))
+	// ULMFiT's slanted triangular schedule (cut_frac 0.1, ratio 32); very
+	// short runs (the tests') warm up over at least one step.
+	var sched *pretrain.STLR
+	if steps >= 2 {
+		sched = pretrain.NewSTLR(opt, steps, max(0.1, 1.5/float64(steps)), 32)
+	}
+	nn.SetTraining(m, true)
+	rep := newReporter(stderr, fmt.Sprintf("fine-tune %s seed %d", run.Init, seed))
+	rep.every = 20 * time.Second
+	for epoch := range cfg.ftEpochs {
+		order := dataRNG.Perm(len(train))
+		var sum float64
+		var nb int
+		for i := 0; i < len(order); i += cfg.ftBatch {
+			if err := ctx.Err(); err != nil {
+				return run, err
+			}
+			ps := make([]encodedPair, 0, cfg.ftBatch)
+			for _, j := range order[i:min(i+cfg.ftBatch, len(order))] {
+				ps = append(ps, train[j])
+			}
+			ids, types, labels, t := batchPairs(ps, pad)
+			loss := m.Loss(ids, types, labels, len(ps), t)
+			opt.ZeroGrad()
+			loss.Backward()
+			if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
+				return run, errors.New("fine-tuning diverged; try a smaller -ft-lr")
+			}
+			opt.Step()
+			if sched != nil {
+				sched.Step()
+			}
+			run.Steps++
+			l := float64(loss.Item())
+			sum += l
+			nb++
+			rep.add(run.Steps, steps, len(ids), l)
+		}
+		if epoch == cfg.ftEpochs-1 {
+			run.TrainLoss = sum / float64(nb)
+		}
+	}
+	run.TestAccuracy = accuracy(m, test, pad)
+	run.Seconds = time.Since(t0).Seconds()
+	run.CPUSeconds = (cpuTime() - c0).Seconds()
+	return run, nil
+}
+
+// accuracy returns the fraction of pairs m classifies correctly.
+func accuracy(m *models.BERTForSequenceClassification, pairs []encodedPair, pad int) float64 {
+	nn.SetTraining(m, false)
+	nn.Freeze(m)
+	defer nn.Unfreeze(m)
+	correct := 0
+	for i := 0; i < len(pairs); i += 128 {
+		ps := pairs[i:min(i+128, len(pairs))]
+		ids, types, labels, t := batchPairs(ps, pad)
+		for k, p := range m.Forward(ids, types, len(ps), t).Argmax(1, false).Ints() {
+			if p == labels[k] {
+				correct++
+			}
+		}
+	}
+	return float64(correct) / float64(len(pairs))
+}
+
+// summary is a mean with its 95% confidence interval over seeds.
+type summary struct {
+	Mean   float64   `json:"mean"`
+	CI95   float64   `json:"ci95"` // half-width: t(0.975, n−1)·sd/√n; 0 with one seed
+	Values []float64 `json:"values"`
+}
+
+func summarize(v []float64) summary {
+	s := summary{Values: v}
+	n := float64(len(v))
+	for _, x := range v {
+		s.Mean += x / n
+	}
+	if len(v) < 2 {
+		return s
+	}
+	var ss float64
+	for _, x := range v {
+		ss += (x - s.Mean) * (x - s.Mean)
+	}
+	s.CI95 = tQuantile975(len(v)-1) * math.Sqrt(ss/(n-1)) / math.Sqrt(n)
+	return s
+}
+
+// tQuantile975 returns the 0.975 quantile of Student's t with df degrees of
+// freedom (table for df ≤ 30, the normal 1.96 beyond).
+func tQuantile975(df int) float64 {
+	table := []float64{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+		2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+		2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042}
+	if df >= 1 && df <= len(table) {
+		return table[df-1]
+	}
+	return 1.96
+}
