@@ -73,6 +73,7 @@ type config struct {
 	json         bool
 	attacks      map[string]bool
 	bbKappa      float64
+	plain        bool
 }
 
 func main() {
@@ -84,6 +85,7 @@ func main() {
 	flag.IntVar(&cfg.rounds, "rounds", 2, "black-box rounds of dynamic distillation (1: static distillation only; 0: no black-box attack)")
 	flag.StringVar(&attacks, "attacks", "advgan,noise,fgsm,pgd,cw,blackbox", "attacks to run: advgan, noise, fgsm, pgd, cw, blackbox")
 	flag.Float64Var(&cfg.bbKappa, "bb-kappa", 10, "confidence margin κ of the black-box generator's loss on the local model (high-confidence examples transfer better)")
+	flag.BoolVar(&cfg.plain, "plain", true, "attack the plainly trained targets (false: only the adversarially trained ones)")
 	flag.StringVar(&defences, "defences", "fgsm,pgd", "adversarial training defences to attack: fgsm, pgd (empty: none)")
 	flag.IntVar(&cfg.defEpochs, "defence-epochs", 1, "epochs of adversarial training per defended target")
 	flag.IntVar(&cfg.pgdSteps, "pgd-train-steps", 5, "PGD steps per batch in PGD adversarial training (Madry et al.: 40)")
@@ -274,12 +276,14 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			return err
 		}
 		e.plain[name] = target
-		if err := e.attackAll(name, "none", target, ti == 0); err != nil {
-			return err
-		}
-		if cfg.rounds > 0 && cfg.attacks["blackbox"] {
-			if err := e.blackBox(name, target, ti == 0); err != nil {
+		if cfg.plain {
+			if err := e.attackAll(name, "none", target, ti == 0); err != nil {
 				return err
+			}
+			if cfg.rounds > 0 && cfg.attacks["blackbox"] {
+				if err := e.blackBox(name, target, ti == 0); err != nil {
+					return err
+				}
 			}
 		}
 		for di, d := range cfg.defences {
@@ -553,7 +557,8 @@ func (e *experiment) addGridRow(label string, model attack.Classifier, atk attac
 		x = atk.Perturb(ds.X, ds.Y)
 	}
 	pred := attack.Predict(model, x)
-	r := gridRow{label: label}
+	// The grid's font has ASCII only.
+	r := gridRow{label: strings.NewReplacer("±", "+-", "ε", "eps").Replace(label)}
 	d := x.Data()
 	for i := range ds.Y {
 		r.images = append(r.images, d[i*784:(i+1)*784])

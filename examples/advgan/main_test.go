@@ -24,7 +24,7 @@ func TestRunSmall(t *testing.T) {
 	cfg := config{
 		targets: []string{"C"}, targetEpochs: 1, epochs: 1, rounds: 2, defences: []string{"fgsm"},
 		defEpochs: 1, pgdSteps: 2, targeted: "C", targetedStep: 1, evalN: 60, iterN: 10, cwN: 2, limit: 256,
-		eps: 0.3, seed: 1, dir: filepath.Join(dir, "w"), grid: filepath.Join(dir, "grid.png"), json: true,
+		eps: 0.3, seed: 1, plain: true, dir: filepath.Join(dir, "w"), grid: filepath.Join(dir, "grid.png"), json: true,
 	}
 	var out, errOut bytes.Buffer
 	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
