@@ -15,9 +15,9 @@
 //  4. it trains targeted generators, one per class, against one target;
 //  5. it writes a PNG grid of clean and adversarial digits.
 //
-// Run it with no flags for the whole experiment (about an hour and a half
-// on two cores; the trained targets are kept in -dir, so a second run
-// skips their training):
+// Run it with no flags for the whole experiment (about two and a half
+// hours on two cores, estimated from the measured stages in README.md; the
+// trained targets are kept in -dir, so a second run skips their training):
 //
 //	go run ./examples/advgan
 //	go run ./examples/advgan -target C -defences "" -targeted ""  # one target, a few minutes
