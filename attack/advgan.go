@@ -262,7 +262,7 @@ func (a *AdvGAN) Train(ctx context.Context, target Classifier, train *data.Datas
 	if !cfg.Targeted && train.Y == nil {
 		return errors.New("attack: AdvGAN.Train: an untargeted attack needs the true labels")
 	}
-	restore := ganFreeze(target)
+	restore := nn.Freeze(target)
 	defer restore()
 	nn.SetTraining(a.G, true)
 	defer nn.SetTraining(a.G, false)
@@ -358,7 +358,7 @@ func (a *AdvGAN) step(target Classifier, x *tensor.Tensor, labels []int) (AdvGAN
 	pert := Hinge(raw, cfg.C)
 	loss := adv.MulScalar(float32(cfg.AdvWeight)).Add(pert.MulScalar(float32(cfg.Beta)))
 	if cfg.Alpha != 0 {
-		restoreD := ganFreeze(a.D) // gradients flow through D into x_A only
+		restoreD := nn.Freeze(a.D) // gradients flow through D into x_A only
 		defer restoreD()
 		gan := GeneratorGANLoss(a.D.Forward(xa))
 		p.LossGAN = float64(gan.Item())
@@ -393,7 +393,7 @@ func (a *AdvGAN) Perturb(x *tensor.Tensor, _ []int) *tensor.Tensor {
 	if a.G == nil {
 		panic("attack: AdvGAN.Perturb: no generator")
 	}
-	restore := ganFreeze(a.G)
+	restore := nn.Freeze(a.G)
 	defer restore()
 	nn.SetTraining(a.G, false)
 	x = x.Detach()
@@ -409,23 +409,6 @@ func (a *AdvGAN) Perturb(x *tensor.Tensor, _ []int) *tensor.Tensor {
 		copy(out.Data()[i*per:], a.apply(xi, a.G.Forward(xi)).Data())
 	}
 	return out
-}
-
-// ganFreeze stops gradients for the parameters of m that require them and
-// returns the function that restores them.
-func ganFreeze(m any) (restore func()) {
-	var frozen []*tensor.Tensor
-	for _, n := range nn.StateDict(m) {
-		if !n.Buffer && n.Tensor.RequiresGrad() {
-			n.Tensor.SetRequiresGrad(false)
-			frozen = append(frozen, n.Tensor)
-		}
-	}
-	return func() {
-		for _, t := range frozen {
-			t.SetRequiresGrad(true)
-		}
-	}
 }
 
 // ganSuccess is the fraction of rows of logits whose argmax differs from

@@ -148,19 +148,7 @@ func Predict(model Classifier, x *tensor.Tensor) []int {
 	if len(shape) != 2 {
 		panic(fmt.Sprintf("attack.Predict: logits of shape %v, want (batch, classes)", shape))
 	}
-	n, k := shape[0], shape[1]
-	d := logits.Data()
-	out := make([]int, n)
-	for i := range n {
-		best := 0
-		for j := 1; j < k; j++ {
-			if d[i*k+j] > d[i*k+best] {
-				best = j
-			}
-		}
-		out[i] = best
-	}
-	return out
+	return logits.Detach().Argmax(1, false).Ints()
 }
 
 // Accuracy is the fraction of ds that model classifies correctly.

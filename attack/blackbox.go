@@ -32,7 +32,7 @@ var _ BlackBox = (*ModelBox)(nil)
 
 // Query implements BlackBox.
 func (b *ModelBox) Query(x *tensor.Tensor) *tensor.Tensor {
-	restore := ganFreeze(b.Model)
+	restore := nn.Freeze(b.Model)
 	defer restore()
 	b.Queries += x.Dim(0)
 	return b.Model.Forward(x.Detach()).Detach().Softmax(1)

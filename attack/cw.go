@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/optim"
 	"github.com/cairn-ml/cairn/tensor"
 )
@@ -67,7 +68,7 @@ func (a *CWL2) Perturb(x *tensor.Tensor, y []int) *tensor.Tensor {
 		panic(fmt.Sprintf("attack.CWL2: BinarySteps %d, Steps %d, LR %v, InitialConst %v, Kappa %v: want positive values (Kappa ≥ 0)",
 			a.BinarySteps, a.Steps, a.LR, a.InitialConst, a.Kappa))
 	}
-	defer freezeDuringAttack(a.Model)()
+	defer nn.Freeze(a.Model)()
 	labels := attackLabels("CWL2", x, y, a.Targeted, a.Target)
 	if len(y) == 0 {
 		return x.Detach().Clone()

@@ -55,7 +55,7 @@ type FGSM struct {
 // so their gradients are neither computed nor changed.
 func (a *FGSM) Perturb(x *tensor.Tensor, y []int) *tensor.Tensor {
 	checkAttackEps("FGSM", a.Eps)
-	defer freezeDuringAttack(a.Model)()
+	defer nn.Freeze(a.Model)()
 	labels := attackLabels("FGSM", x, y, a.Targeted, a.Target)
 	if len(y) == 0 {
 		return x.Detach().Clone()
@@ -119,7 +119,7 @@ func (a *PGD) Perturb(x *tensor.Tensor, y []int) *tensor.Tensor {
 	if a.RandomStart && a.Rng == nil {
 		panic("attack.PGD: RandomStart needs an Rng")
 	}
-	defer freezeDuringAttack(a.Model)()
+	defer nn.Freeze(a.Model)()
 	labels := attackLabels("PGD", x, y, a.Targeted, a.Target)
 	if len(y) == 0 {
 		return x.Detach().Clone()
@@ -165,25 +165,6 @@ func attackInputGrad(model Classifier, x *tensor.Tensor, labels []int, targeted 
 		return tensor.ZerosLike(xg)
 	}
 	return xg.Grad()
-}
-
-// freezeDuringAttack stops gradients for the parameters of model that require
-// them and returns the function that restores them, so an attack neither
-// computes parameter gradients nor disturbs gradients a training loop has
-// accumulated. Parameters nn.StateDict cannot reach are left alone.
-func freezeDuringAttack(model any) (restore func()) {
-	var frozen []*tensor.Tensor
-	for _, n := range nn.StateDict(model) {
-		if !n.Buffer && n.Tensor.RequiresGrad() {
-			n.Tensor.SetRequiresGrad(false)
-			frozen = append(frozen, n.Tensor)
-		}
-	}
-	return func() {
-		for _, p := range frozen {
-			p.SetRequiresGrad(true)
-		}
-	}
 }
 
 // attackLabels returns the labels an attack's loss uses: y, or Target for

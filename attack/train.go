@@ -239,17 +239,9 @@ func (cfg *TrainConfig) advWeight() float64 {
 
 // countRight counts the rows of logits whose argmax is the label.
 func countRight(logits *tensor.Tensor, y []int) int {
-	k := logits.Dim(1)
-	d := logits.Data()
 	right := 0
-	for i, label := range y {
-		best := 0
-		for j := 1; j < k; j++ {
-			if d[i*k+j] > d[i*k+best] {
-				best = j
-			}
-		}
-		if best == label {
+	for i, p := range logits.Detach().Argmax(1, false).Ints() {
+		if p == y[i] {
 			right++
 		}
 	}

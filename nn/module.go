@@ -79,16 +79,33 @@ func NamedParams(m any) []Named {
 }
 
 // Freeze stops gradients for every parameter of m (feature extraction,
-// layer freezing, inference without a graph). Unfreeze undoes it.
-func Freeze(m any) { setRequiresGrad(m, false) }
+// layer freezing, inference without a graph). It returns a function that
+// makes exactly the parameters it froze require grad again, so
+//
+//	defer nn.Freeze(m)()
+//
+// leaves layers the caller had frozen before frozen. Unfreeze makes every
+// parameter trainable.
+func Freeze(m any) (restore func()) {
+	var frozen []*tensor.Tensor
+	for _, n := range StateDict(m) {
+		if !n.Buffer && n.Tensor.RequiresGrad() {
+			n.Tensor.SetRequiresGrad(false)
+			frozen = append(frozen, n.Tensor)
+		}
+	}
+	return func() {
+		for _, t := range frozen {
+			t.SetRequiresGrad(true)
+		}
+	}
+}
 
 // Unfreeze makes every parameter (not buffer) of m require grad again.
-func Unfreeze(m any) { setRequiresGrad(m, true) }
-
-func setRequiresGrad(m any, on bool) {
+func Unfreeze(m any) {
 	for _, n := range StateDict(m) {
 		if !n.Buffer {
-			n.Tensor.SetRequiresGrad(on)
+			n.Tensor.SetRequiresGrad(true)
 		}
 	}
 }

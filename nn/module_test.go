@@ -172,3 +172,26 @@ func TestLoadState(t *testing.T) {
 		t.Errorf("a failed load changed the model (%v -> %v)", before, dst.Conv1.Weight.Data()[0])
 	}
 }
+
+// Freeze's restore function re-enables exactly what Freeze turned off: a
+// layer frozen before stays frozen.
+func TestFreezeRestoresOnlyWhatItFroze(t *testing.T) {
+	r := rng()
+	m := struct {
+		A *nn.Linear
+		B *nn.Linear
+	}{nn.NewLinear(r, 3, 2), nn.NewLinear(r, 2, 1)}
+	restoreB := nn.Freeze(m.B)
+	restore := nn.Freeze(m)
+	if n := len(nn.Params(m)); n != 0 {
+		t.Fatalf("after Freeze: %d trainable parameters, want 0", n)
+	}
+	restore()
+	if got := nn.Params(m); len(got) != 2 || got[0] != m.A.Weight || got[1] != m.A.Bias {
+		t.Fatalf("after restore: %d trainable parameters, want A's weight and bias only", len(got))
+	}
+	restoreB()
+	if n := len(nn.Params(m)); n != 4 {
+		t.Fatalf("after restoring B: %d trainable parameters, want 4", n)
+	}
+}

@@ -197,18 +197,7 @@ func CloneLM(m LM) (LM, error) {
 // recording a graph; the returned function restores requires-grad.
 func inference(m LM) (restore func()) {
 	nn.SetTraining(m, false)
-	var off []*tensor.Tensor
-	for _, p := range nn.Params(m) {
-		if p.RequiresGrad() {
-			p.SetRequiresGrad(false)
-			off = append(off, p)
-		}
-	}
-	return func() {
-		for _, p := range off {
-			p.SetRequiresGrad(true)
-		}
-	}
+	return nn.Freeze(m)
 }
 
 // maxLen returns the longest sequence m accepts (0: unlimited).

@@ -104,8 +104,7 @@ func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, tes
 // accuracy returns the fraction of pairs m classifies correctly.
 func accuracy(m *models.BERTForSequenceClassification, pairs []encodedPair, pad int) float64 {
 	nn.SetTraining(m, false)
-	nn.Freeze(m)
-	defer nn.Unfreeze(m)
+	defer nn.Freeze(m)()
 	correct := 0
 	for i := 0; i < len(pairs); i += 128 {
 		ps := pairs[i:min(i+128, len(pairs))]

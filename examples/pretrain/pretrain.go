@@ -207,8 +207,8 @@ func heldOutMLM(m *models.BERTForMaskedLM, ho tokStream, cfg config, sp text.Spe
 	}
 	starts = starts[:min(len(starts), cfg.evalBlocks)]
 	nn.SetTraining(m, false)
-	nn.Freeze(m)
-	defer func() { nn.Unfreeze(m); nn.SetTraining(m, true) }()
+	restore := nn.Freeze(m)
+	defer func() { restore(); nn.SetTraining(m, true) }()
 	masker := pretrain.NewMasker(pretrain.MLM{Special: pretrainSpecial(sp, m.BERT.Config.VocabSize)}, rand.New(rand.NewPCG(7, 7)))
 	var sum float64
 	var count int
@@ -292,8 +292,8 @@ func heldOutLM(m *models.GPT, ho tokStream, cfg config) float64 {
 	}
 	starts = starts[:min(len(starts), cfg.evalBlocks)]
 	nn.SetTraining(m, false)
-	nn.Freeze(m)
-	defer func() { nn.Unfreeze(m); nn.SetTraining(m, true) }()
+	restore := nn.Freeze(m)
+	defer func() { restore(); nn.SetTraining(m, true) }()
 	var sum float64
 	for i := 0; i < len(starts); i += 32 {
 		bs := starts[i:min(i+32, len(starts))]

@@ -202,8 +202,7 @@ func trainEpoch(m model, opt *optim.Adam, d *data.Dataset, batch int, rng *rand.
 // is frozen while it runs, so no graph is recorded.
 func accuracy(m model, d *data.Dataset) float64 {
 	nn.SetTraining(m, false)
-	nn.Freeze(m)
-	defer nn.Unfreeze(m)
+	defer nn.Freeze(m)()
 	correct := 0
 	for b := range d.Batches(1000, nil) {
 		for i, p := range m.Forward(b.X).Argmax(1, false).Ints() {
