@@ -100,14 +100,8 @@ func Train(ctx context.Context, m LM, seqs [][]int, cfg TrainConfig) (TrainResul
 			}
 			batch := wins[b:min(b+cfg.BatchSize, len(wins))]
 			loss := lmLoss(m, batch)
-			opt.ZeroGrad()
-			loss.Backward()
-			if cfg.ClipNorm > 0 {
-				optim.ClipGradNorm(opt.Params(), cfg.ClipNorm)
-			}
-			opt.Step()
+			l := update(opt, loss, cfg.ClipNorm)
 			res.Steps++
-			l := float64(loss.Item())
 			sum += l * float64(len(batch))
 			if cfg.Progress != nil {
 				cfg.Progress(res.Steps, l)
@@ -349,14 +343,8 @@ func TrainAlternating(ctx context.Context, student LM, ens *Ensemble, seqs [][]i
 			logits := student.Logits(ids, n, t)
 			sel := logits.Reshape(n*t, v).IndexSelect(0, rows)
 			loss := SoftLabelLoss(sel, tensor.New(target, len(rows), v))
-			opt.ZeroGrad()
-			loss.Backward()
-			if cfg.ClipNorm > 0 {
-				optim.ClipGradNorm(opt.Params(), cfg.ClipNorm)
-			}
-			opt.Step()
+			l := update(opt, loss, cfg.ClipNorm)
 			res.Steps++
-			l := float64(loss.Item())
 			sum += l * float64(len(batch))
 			if cfg.Progress != nil {
 				cfg.Progress(res.Steps, l)
@@ -366,4 +354,16 @@ func TrainAlternating(ctx context.Context, student LM, ens *Ensemble, seqs [][]i
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// update takes one optimizer step on loss, clipping the gradient norm to
+// clip when clip > 0, and returns the loss's value.
+func update(opt optim.Optimizer, loss *tensor.Tensor, clip float64) float64 {
+	opt.ZeroGrad()
+	loss.Backward()
+	if clip > 0 {
+		optim.ClipGradNorm(opt.Params(), clip)
+	}
+	opt.Step()
+	return float64(loss.Item())
 }

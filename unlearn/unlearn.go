@@ -276,12 +276,7 @@ func fineTune(ctx context.Context, student LM, reqs []Request, cfg UnlearnConfig
 			}
 			total = total.Add(lmLoss(student, batch).MulScalar(float32(cfg.RetainWeight)))
 		}
-		opt.ZeroGrad()
-		total.Backward()
-		if cfg.ClipNorm > 0 {
-			optim.ClipGradNorm(opt.Params(), cfg.ClipNorm)
-		}
-		opt.Step()
+		update(opt, total, cfg.ClipNorm)
 		res.Steps++
 		if cfg.Progress != nil {
 			cfg.Progress(res.Steps, res.Loss)
