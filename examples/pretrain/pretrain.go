@@ -139,60 +139,16 @@ type pretrainStats struct {
 // trainMLM pre-trains m with dynamically masked MLM on the train stream and
 // measures the loss on held-out blocks with a fixed mask.
 func trainMLM(ctx context.Context, m *models.BERTForMaskedLM, tr, ho tokStream, cfg config, sp text.Special, stderr io.Writer) (pretrainStats, error) {
-	seq, n := cfg.seq, cfg.batch
-	st := pretrainStats{Batch: n, SeqLen: seq, TrainTokens: len(tr.ids), Params: nn.NumParams(m)}
-	starts := blocks(len(tr.ids), seq-2)
-	if len(starts) == 0 {
-		return st, fmt.Errorf("pre-training text has %d tokens, fewer than one sequence of %d", len(tr.ids), seq)
+	masker := pretrain.NewMasker(pretrain.MLM{Special: pretrainSpecial(sp, m.BERT.Config.VocabSize)}, rand.New(rand.NewPCG(cfg.seed, 12)))
+	loop := pretrainLoop{name: "BERT MLM", model: m, stream: tr, block: cfg.seq - 2, steps: cfg.steps, limit: cfg.time, seed: 11,
+		loss: func(starts []int) *tensor.Tensor {
+			inputs, pos, labels, w := mlmBatch(masker, tr.ids, tr.wordStart, starts, cfg.seq, sp)
+			return mlmLoss(m, inputs, pos, labels, w, len(starts), cfg.seq)
+		}}
+	st, err := loop.run(ctx, cfg, stderr)
+	if err != nil {
+		return st, err
 	}
-	rng := rand.New(rand.NewPCG(cfg.seed, 11))
-	mlm := pretrain.MLM{Special: pretrainSpecial(sp, m.BERT.Config.VocabSize)}
-	masker := pretrain.NewMasker(mlm, rand.New(rand.NewPCG(cfg.seed, 12)))
-	opt := optim.NewAdamW(nn.Params(m), cfg.lr, optim.WeightDecay(0.01))
-	nn.SetTraining(m, true)
-	b := budget{steps: cfg.steps, limit: cfg.time, start: time.Now()}
-	rep := newReporter(stderr, "BERT MLM")
-	order := rng.Perm(len(starts))
-	next := 0
-	recent := newWindow(100)
-	c0 := cpuTime()
-	total := b.total(0)
-	for step := 0; step < total; step++ {
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		batch := make([]int, n)
-		for i := range batch {
-			if next == len(order) {
-				order, next = rng.Perm(len(starts)), 0
-			}
-			batch[i] = starts[order[next]]
-			next++
-		}
-		inputs, pos, labels, w := mlmBatch(masker, tr.ids, tr.wordStart, batch, seq, sp)
-		loss := mlmLoss(m, inputs, pos, labels, w, n, seq)
-		opt.SetLR(lrAt(cfg.lr, step, max(1, total/20), total))
-		opt.ZeroGrad()
-		loss.Backward()
-		if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return st, fmt.Errorf("BERT pre-training diverged at step %d; try a smaller -lr", step+1)
-		}
-		opt.Step()
-		l := float64(loss.Item())
-		recent.add(l)
-		st.Steps++
-		st.Tokens += n * seq
-		if step < 5 || cfg.time > 0 && step == 5 {
-			total = b.total(step + 1)
-		}
-		rep.add(step+1, total, n*seq, l)
-	}
-	st.Seconds = time.Since(b.start).Seconds()
-	st.FinalLoss = recent.mean()
-	st.CPUSeconds = (cpuTime() - c0).Seconds()
-	st.SecPerStep = st.Seconds / float64(max(st.Steps, 1))
-	st.TokensPerSec = float64(st.Tokens) / max(st.Seconds, 1e-9)
-	st.Epochs = float64(st.Tokens) / float64(len(tr.ids))
 	st.HeldOutLoss = heldOutMLM(m, ho, cfg, sp)
 	return st, nil
 }
@@ -225,60 +181,91 @@ func heldOutMLM(m *models.BERTForMaskedLM, ho tokStream, cfg config, sp text.Spe
 // trainGPT pre-trains a GPT with the causal-LM loss on blocks of the train
 // stream and returns its held-out loss and perplexity (per WordPiece token).
 func trainGPT(ctx context.Context, m *models.GPT, tr, ho tokStream, cfg config, stderr io.Writer) (pretrainStats, error) {
-	seq, n := cfg.seq, cfg.batch
-	st := pretrainStats{Batch: n, SeqLen: seq, TrainTokens: len(tr.ids), Params: nn.NumParams(m)}
-	starts := blocks(len(tr.ids), seq)
-	if len(starts) == 0 {
-		return st, fmt.Errorf("pre-training text has %d tokens, fewer than one sequence of %d", len(tr.ids), seq)
+	seq := cfg.seq
+	ids := make([]int, cfg.batch*seq)
+	loop := pretrainLoop{name: "GPT causal LM", model: m, stream: tr, block: seq, steps: cfg.gptSteps, limit: cfg.gptTime, seed: 21,
+		loss: func(starts []int) *tensor.Tensor {
+			for i, s := range starts {
+				copy(ids[i*seq:], tr.ids[s:s+seq])
+			}
+			return m.Loss(ids, len(starts), seq)
+		}}
+	st, err := loop.run(ctx, cfg, stderr)
+	if err != nil {
+		return st, err
 	}
-	rng := rand.New(rand.NewPCG(cfg.seed, 21))
-	opt := optim.NewAdamW(nn.Params(m), cfg.lr, optim.WeightDecay(0.01))
-	nn.SetTraining(m, true)
-	b := budget{steps: cfg.gptSteps, limit: cfg.gptTime, start: time.Now()}
-	rep := newReporter(stderr, "GPT causal LM")
+	st.HeldOutLoss = heldOutLM(m, ho, cfg)
+	st.HeldOutPPL = math.Exp(st.HeldOutLoss)
+	return st, nil
+}
+
+// pretrainLoop is the training loop the two pre-training objectives share:
+// AdamW with weight decay 0.01, warm-up then linear decay (lrAt), gradient
+// clipping at 1, batches of cfg.batch blocks of the stream drawn in a
+// shuffled order, a step or time budget, and progress on stderr.
+type pretrainLoop struct {
+	name   string
+	model  any
+	stream tokStream
+	block  int // tokens per block; blocks start every block tokens
+	steps  int
+	limit  time.Duration
+	seed   uint64 // stream of the block order
+	loss   func(starts []int) *tensor.Tensor
+}
+
+func (l pretrainLoop) run(ctx context.Context, cfg config, stderr io.Writer) (pretrainStats, error) {
+	n := cfg.batch
+	st := pretrainStats{Batch: n, SeqLen: cfg.seq, TrainTokens: len(l.stream.ids), Params: nn.NumParams(l.model)}
+	starts := blocks(len(l.stream.ids), l.block)
+	if len(starts) == 0 {
+		return st, fmt.Errorf("pre-training text has %d tokens, fewer than one sequence of %d", len(l.stream.ids), cfg.seq)
+	}
+	rng := rand.New(rand.NewPCG(cfg.seed, l.seed))
+	opt := optim.NewAdamW(nn.Params(l.model), cfg.lr, optim.WeightDecay(0.01))
+	nn.SetTraining(l.model, true)
+	b := budget{steps: l.steps, limit: l.limit, start: time.Now()}
+	rep := newReporter(stderr, l.name)
 	order := rng.Perm(len(starts))
 	next := 0
 	recent := newWindow(100)
 	c0 := cpuTime()
 	total := b.total(0)
-	ids := make([]int, n*seq)
+	batch := make([]int, n)
 	for step := 0; step < total; step++ {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		for i := range n {
+		for i := range batch {
 			if next == len(order) {
 				order, next = rng.Perm(len(starts)), 0
 			}
-			s := starts[order[next]]
+			batch[i] = starts[order[next]]
 			next++
-			copy(ids[i*seq:], tr.ids[s:s+seq])
 		}
-		loss := m.Loss(ids, n, seq)
+		loss := l.loss(batch)
 		opt.SetLR(lrAt(cfg.lr, step, max(1, total/20), total))
 		opt.ZeroGrad()
 		loss.Backward()
 		if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return st, fmt.Errorf("GPT pre-training diverged at step %d; try a smaller -lr", step+1)
+			return st, fmt.Errorf("%s pre-training diverged at step %d; try a smaller -lr", l.name, step+1)
 		}
 		opt.Step()
-		l := float64(loss.Item())
-		recent.add(l)
+		v := float64(loss.Item())
+		recent.add(v)
 		st.Steps++
-		st.Tokens += n * seq
-		if step < 5 || cfg.gptTime > 0 && step == 5 {
+		st.Tokens += n * cfg.seq
+		if step < 5 || l.limit > 0 && step == 5 {
 			total = b.total(step + 1)
 		}
-		rep.add(step+1, total, n*seq, l)
+		rep.add(step+1, total, n*cfg.seq, v)
 	}
 	st.Seconds = time.Since(b.start).Seconds()
 	st.FinalLoss = recent.mean()
 	st.CPUSeconds = (cpuTime() - c0).Seconds()
 	st.SecPerStep = st.Seconds / float64(max(st.Steps, 1))
 	st.TokensPerSec = float64(st.Tokens) / max(st.Seconds, 1e-9)
-	st.Epochs = float64(st.Tokens) / float64(len(tr.ids))
-	st.HeldOutLoss = heldOutLM(m, ho, cfg)
-	st.HeldOutPPL = math.Exp(st.HeldOutLoss)
+	st.Epochs = float64(st.Tokens) / float64(len(l.stream.ids))
 	return st, nil
 }
 
