@@ -379,8 +379,11 @@ func (e *experiment) target(name string, method attack.AdvMethod, seed uint64) (
 	}
 	nn.SetTraining(m, false)
 	info.CleanAccuracy = attack.Accuracy(m, e.evalSet, 500)
-	fmt.Fprintf(e.stderr, "model %s (%s): clean test accuracy %.2f%%%s\n", name, defence, 100*info.CleanAccuracy,
-		map[bool]string{true: " (loaded from " + path + ")", false: fmt.Sprintf(", trained in %.0f s", info.TrainSeconds)}[info.Loaded])
+	how := fmt.Sprintf("trained in %.0f s", info.TrainSeconds)
+	if info.Loaded {
+		how = "loaded from " + path
+	}
+	fmt.Fprintf(e.stderr, "model %s (%s): clean test accuracy %.2f%% (%s)\n", name, defence, 100*info.CleanAccuracy, how)
 	e.res.Models = append(e.res.Models, info)
 	return m, nil
 }
