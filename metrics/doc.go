@@ -39,4 +39,13 @@
 // reference. [BeamSearch], [SampleContinuations] and [CountMatches] try to
 // extract a secret from a model given its prefix. [LogPerplexity] (bits per
 // token) and [Perplexity] score sequences from their log-probabilities.
+//
+// # Word error rate
+//
+// [Align] aligns hypothesis words to reference words (Levenshtein, unit
+// costs) and returns the substitutions, deletions and insertions as
+// [Edits]. [EvalWER] and [WEREval] give the corpus WER (Σ errors / Σ
+// reference words) and the mean of the utterances' rates; [EvalOracle]
+// the N-best oracle. Text is split into words by a normaliser:
+// [Whitespace], or [H2TClean], the cleaning of the HyPoradise scripts.
 package metrics
