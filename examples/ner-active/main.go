@@ -62,6 +62,7 @@ type config struct {
 	roundWords                   int
 	roundFrac                    float64
 	rounds, epochs, minSteps     int
+	batch                        int
 	retrain                      bool
 	mc                           int
 	filters                      int
@@ -79,8 +80,8 @@ func defaultConfig() config {
 	return config{
 		trainFile: "wnut17train.conll.gz", devFile: "emerging.dev.conll.gz", testFile: "emerging.test.annotated.gz",
 		scheme: "iobes", strategies: []string{"mnlp", "lc", "bald", "random"}, seeds: 3, seed: 1,
-		initial: 0.02, roundFrac: 0.04, rounds: 12, epochs: 6, minSteps: 200, mc: 5, filters: 200,
-		full: []string{"cnn", "crf"}, fullEpochs: 25, patience: 6,
+		initial: 0.02, roundFrac: 0.04, rounds: 10, epochs: 4, minSteps: 300, batch: active.DefaultTrainConfig().BatchSize, mc: 5, filters: 200,
+		full: []string{"cnn", "crf"}, fullEpochs: 20, patience: 4,
 		outJSON: "ner_active.json", plot: "ner_active.png",
 	}
 }
@@ -123,7 +124,8 @@ func main() {
 	flag.Float64Var(&cfg.roundFrac, "round-frac", cfg.roundFrac, "words labelled per round as a share of the training words, when -round-words is 0")
 	flag.IntVar(&cfg.rounds, "rounds", cfg.rounds, "active-learning rounds (each trains, scores, then labels)")
 	flag.IntVar(&cfg.epochs, "epochs", cfg.epochs, "training epochs per round on the labelled set (the paper: 50)")
-	flag.IntVar(&cfg.minSteps, "min-steps", cfg.minSteps, "train at least this many steps (batches of 16) per round: more epochs on a small labelled set (0: always -epochs)")
+	flag.IntVar(&cfg.minSteps, "min-steps", cfg.minSteps, "train at least this many steps (batches of -batch) per round: more epochs on a small labelled set (0: always -epochs)")
+	flag.IntVar(&cfg.batch, "batch", cfg.batch, "training batch size of both taggers, sentences per step")
 	flag.BoolVar(&cfg.retrain, "retrain", false, "train a new tagger from scratch every round instead of continuing (not the paper's protocol)")
 	flag.IntVar(&cfg.mc, "mc", cfg.mc, "Monte Carlo dropout samples of BALD per sentence (the paper: 100)")
 	flag.IntVar(&cfg.filters, "filters", cfg.filters, "filters of each word CNN layer of the CNN-CNN-LSTM (the paper: 800)")
@@ -187,6 +189,8 @@ func (cfg *config) check() ([]active.Acquisition, data.TagScheme, error) {
 		return nil, 0, fmt.Errorf("-round-frac %v: want a share in (0, 1] (or set -round-words)", cfg.roundFrac)
 	case cfg.mc < 1:
 		return nil, 0, fmt.Errorf("-mc %d: want at least 1", cfg.mc)
+	case cfg.batch < 1:
+		return nil, 0, fmt.Errorf("-batch %d: want at least 1", cfg.batch)
 	case cfg.filters < 1:
 		return nil, 0, fmt.Errorf("-filters %d: want at least 1", cfg.filters)
 	case !(cfg.lr >= 0) || math.IsInf(cfg.lr, 0):
@@ -342,6 +346,7 @@ type protocol struct {
 	Rounds          int      `json:"rounds"`
 	EpochsPerRound  int      `json:"epochs_per_round"`
 	MinSteps        int      `json:"min_steps_per_round"`
+	BatchSize       int      `json:"batch_size"`
 	Incremental     bool     `json:"incremental"`
 	MCSamples       int      `json:"mc_samples"`
 	Seeds           []uint64 `json:"seeds"`
@@ -521,6 +526,7 @@ func experiments(ctx context.Context, cfg config, d *dataset, acqs []active.Acqu
 // trainConfig is both taggers' training configuration.
 func trainConfig(cfg config) active.TrainConfig {
 	t := active.DefaultTrainConfig()
+	t.BatchSize = cfg.batch
 	if cfg.optimizer != "" {
 		t.Optimizer = cfg.optimizer
 	}
@@ -628,7 +634,7 @@ func trainFull(ctx context.Context, cfg config, d *dataset, name string, stderr 
 // learningCurves runs active.Run for every strategy and seed.
 func learningCurves(ctx context.Context, cfg config, d *dataset, acqs []active.Acquisition, res *results, stderr io.Writer) error {
 	res.Protocol = protocol{Tagger: fullTaggers["cnn"], WordFilters: cfg.filters, InitialFraction: cfg.initial,
-		RoundWords: cfg.roundWords, Rounds: cfg.rounds, EpochsPerRound: cfg.epochs, MinSteps: cfg.minSteps, Incremental: !cfg.retrain, MCSamples: cfg.mc}
+		RoundWords: cfg.roundWords, Rounds: cfg.rounds, EpochsPerRound: cfg.epochs, MinSteps: cfg.minSteps, BatchSize: cfg.batch, Incremental: !cfg.retrain, MCSamples: cfg.mc}
 	if cfg.roundWords == 0 {
 		res.Protocol.RoundWords = int(math.Ceil(cfg.roundFrac * float64(res.Data.TrainWords)))
 	}
