@@ -48,4 +48,10 @@
 // reference words) and the mean of the utterances' rates; [EvalOracle]
 // the N-best oracle. Text is split into words by a normaliser:
 // [Whitespace], or [H2TClean], the cleaning of the HyPoradise scripts.
+//
+// # Intervals
+//
+// [MeanCI] gives the mean of repeated measurements (one per seed) with the
+// half-width of its Student-t confidence interval; [StudentTQuantile] is
+// the quantile function it uses (scipy's t.ppf).
 package metrics

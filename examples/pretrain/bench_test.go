@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/cairn-ml/cairn/internal/cputime"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/nn/models"
 	"github.com/cairn-ml/cairn/optim"
@@ -31,7 +32,7 @@ func BenchmarkMLMStep(b *testing.B) {
 			masker := pretrain.NewMasker(pretrain.MLM{Special: pretrainSpecial(sp, 8000)}, rng)
 			opt := optim.NewAdamW(nn.Params(m), 1e-3)
 			starts := make([]int, c.batch)
-			c0 := cpuTime()
+			c0 := cputime.Now()
 			b.ResetTimer()
 			for range b.N {
 				for i := range starts {
@@ -43,7 +44,7 @@ func BenchmarkMLMStep(b *testing.B) {
 				loss.Backward()
 				opt.Step()
 			}
-			b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Now()-c0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }
@@ -71,7 +72,7 @@ func BenchmarkFineTuneStep(b *testing.B) {
 			m := models.NewBERTForSequenceClassification(rand.New(rand.NewPCG(1, 1)), bc, 3)
 			opt := optim.NewAdamW(nn.Params(m), 1e-4)
 			ids, types, labels, t := batchPairs(pairs[:32], 0)
-			c0 := cpuTime()
+			c0 := cputime.Now()
 			b.ResetTimer()
 			for range b.N {
 				loss := m.Loss(ids, types, labels, 32, t)
@@ -79,16 +80,16 @@ func BenchmarkFineTuneStep(b *testing.B) {
 				loss.Backward()
 				opt.Step()
 			}
-			b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Now()-c0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		b.Run(fmt.Sprintf("eval128-h%d", hidden), func(b *testing.B) {
 			m := models.NewBERTForSequenceClassification(rand.New(rand.NewPCG(1, 1)), bc, 3)
-			c0 := cpuTime()
+			c0 := cputime.Now()
 			b.ResetTimer()
 			for range b.N {
 				accuracy(m, pairs, 0)
 			}
-			b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Now()-c0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }
@@ -104,7 +105,7 @@ func BenchmarkGPTStep(b *testing.B) {
 	for i := range ids {
 		ids[i] = rng.IntN(8000)
 	}
-	c0 := cpuTime()
+	c0 := cputime.Now()
 	b.ResetTimer()
 	for range b.N {
 		loss := m.Loss(ids, 32, 64)
@@ -112,5 +113,5 @@ func BenchmarkGPTStep(b *testing.B) {
 		loss.Backward()
 		opt.Step()
 	}
-	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Now()-c0).Seconds()/float64(b.N), "cpu-s/op")
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/cputime"
+	"github.com/cairn-ml/cairn/metrics"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/nn/models"
 	"github.com/cairn-ml/cairn/optim"
@@ -49,7 +51,7 @@ func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, tes
 			}
 		}
 	}
-	t0, c0 := time.Now(), cpuTime()
+	t0, c0 := time.Now(), cputime.Now()
 	dataRNG := rand.New(rand.NewPCG(seed, 32))
 	steps := cfg.ftEpochs * ((len(train) + cfg.ftBatch - 1) / cfg.ftBatch)
 	opt := optim.NewAdamW(nn.Params(m), cfg.ftLR, optim.WeightDecay(0.01))
@@ -97,7 +99,7 @@ func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, tes
 	}
 	run.TestAccuracy = accuracy(m, test, pad)
 	run.Seconds = time.Since(t0).Seconds()
-	run.CPUSeconds = (cpuTime() - c0).Seconds()
+	run.CPUSeconds = (cputime.Now() - c0).Seconds()
 	return run, nil
 }
 
@@ -127,29 +129,13 @@ type summary struct {
 
 func summarize(v []float64) summary {
 	s := summary{Values: v}
-	n := float64(len(v))
-	for _, x := range v {
-		s.Mean += x / n
-	}
-	if len(v) < 2 {
+	if len(v) == 0 {
 		return s
 	}
-	var ss float64
-	for _, x := range v {
-		ss += (x - s.Mean) * (x - s.Mean)
+	var half float64
+	s.Mean, half = metrics.MeanCI(v, 0.95)
+	if len(v) > 1 {
+		s.CI95 = half
 	}
-	s.CI95 = tQuantile975(len(v)-1) * math.Sqrt(ss/(n-1)) / math.Sqrt(n)
 	return s
-}
-
-// tQuantile975 returns the 0.975 quantile of Student's t with df degrees of
-// freedom (table for df ≤ 30, the normal 1.96 beyond).
-func tQuantile975(df int) float64 {
-	table := []float64{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-		2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-		2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042}
-	if df >= 1 && df <= len(table) {
-		return table[df-1]
-	}
-	return 1.96
 }

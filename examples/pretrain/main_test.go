@@ -185,10 +185,12 @@ func TestReadESNLI(t *testing.T) {
 }
 
 // TestSummarize checks the interval against a hand computation: values
-// 0.5, 0.6, 0.7 have sd 0.1, so the half-width is 4.303·0.1/√3.
+// 0.5, 0.6, 0.7 have sd 0.1, so the half-width is t·0.1/√3 with t the
+// 0.975 quantile of Student's t with 2 degrees of freedom, which has the
+// closed form (2p−1)/√(2p(1−p)) = 4.3027.
 func TestSummarize(t *testing.T) {
 	s := summarize([]float64{0.5, 0.6, 0.7})
-	if math.Abs(s.Mean-0.6) > 1e-12 || math.Abs(s.CI95-4.303*0.1/math.Sqrt(3)) > 1e-9 {
+	if math.Abs(s.Mean-0.6) > 1e-12 || math.Abs(s.CI95-0.95/math.Sqrt(2*0.975*0.025)*0.1/math.Sqrt(3)) > 1e-9 {
 		t.Errorf("got %+v", s)
 	}
 	if s := summarize([]float64{0.4}); s.Mean != 0.4 || s.CI95 != 0 {

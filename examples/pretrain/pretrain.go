@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/cputime"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/nn/models"
 	"github.com/cairn-ml/cairn/optim"
@@ -229,7 +230,7 @@ func (l pretrainLoop) run(ctx context.Context, cfg config, stderr io.Writer) (pr
 	order := rng.Perm(len(starts))
 	next := 0
 	recent := newWindow(100)
-	c0 := cpuTime()
+	c0 := cputime.Now()
 	total := b.total(0)
 	batch := make([]int, n)
 	for step := 0; step < total; step++ {
@@ -262,7 +263,7 @@ func (l pretrainLoop) run(ctx context.Context, cfg config, stderr io.Writer) (pr
 	}
 	st.Seconds = time.Since(b.start).Seconds()
 	st.FinalLoss = recent.mean()
-	st.CPUSeconds = (cpuTime() - c0).Seconds()
+	st.CPUSeconds = (cputime.Now() - c0).Seconds()
 	st.SecPerStep = st.Seconds / float64(max(st.Steps, 1))
 	st.TokensPerSec = float64(st.Tokens) / max(st.Seconds, 1e-9)
 	st.Epochs = float64(st.Tokens) / float64(len(l.stream.ids))
