@@ -4,6 +4,11 @@
 // generation, and a T5-style encoder-decoder ([T5]) with relative position
 // bias, RMS normalisation and cached greedy generation.
 //
+// Generate, BeamSearch (with a length penalty) and ContrastiveSearch decode
+// any Stepper (*GPT, T5.Decoding) with the samplers Greedy, Temperature,
+// TopK, TopP and Sample (temperature, top-k and top-p together, in Hugging
+// Face's order); T5.GenerateBatch decodes many sources at once.
+//
 // # State names
 //
 // Every model names its state as the matching Hugging Face transformers

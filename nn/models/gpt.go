@@ -147,6 +147,18 @@ func (m *GPT) Forward(ids []int, n, t int) *tensor.Tensor {
 // empty cache it equals Forward. It panics if the batch size differs from
 // the cached one or the positions pass MaxPositions.
 func (m *GPT) ForwardCache(ids []int, n, t int, cache *KVCache) *tensor.Tensor {
+	return m.head(m.hidden(ids, n, t, cache))
+}
+
+// head maps final hidden states (n, t, Hidden) to logits (n, t, VocabSize)
+// through the LM head tied to the token embedding.
+func (m *GPT) head(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.Linear(x, m.Wte.Weight, nil)
+}
+
+// hidden is ForwardCache without the LM head: it returns the final hidden
+// states (n, t, Hidden), after ln_f.
+func (m *GPT) hidden(ids []int, n, t int, cache *KVCache) *tensor.Tensor {
 	const op = "models.GPT.Forward"
 	c := m.Config
 	checkIDs(op, ids, n, t, c.VocabSize)
@@ -174,8 +186,7 @@ func (m *GPT) ForwardCache(ids []int, n, t int, cache *KVCache) *tensor.Tensor {
 	if cache != nil {
 		cache.n += t
 	}
-	x = m.LnF.Forward(x)
-	return tensor.Linear(x, m.Wte.Weight, nil)
+	return m.LnF.Forward(x)
 }
 
 // forward applies block i of the model, reading and extending cache if

@@ -294,6 +294,20 @@ func (f *T5FF) forward(x *tensor.Tensor) *tensor.Tensor {
 // attending to the encoder output enc of src; with cache, dec continues
 // the cached positions.
 func (m *T5) decode(dec []int, n, t int, enc *tensor.Tensor, src []int, cache *t5Cache) *tensor.Tensor {
+	return m.head(m.decodeHidden(dec, n, t, enc, src, cache))
+}
+
+// head maps the decoder's final hidden states (n, t, DModel) to logits (n,
+// t, VocabSize): scaled by DModel^-0.5, then the LM head tied to the shared
+// embedding.
+func (m *T5) head(x *tensor.Tensor) *tensor.Tensor {
+	x = x.MulScalar(float32(1 / math.Sqrt(float64(m.Config.DModel))))
+	return tensor.Linear(x, m.Shared.Weight, nil)
+}
+
+// decodeHidden is decode without the LM head: it returns the decoder's
+// final hidden states (n, t, DModel), after its final RMSNorm and dropout.
+func (m *T5) decodeHidden(dec []int, n, t int, enc *tensor.Tensor, src []int, cache *t5Cache) *tensor.Tensor {
 	c := m.Config
 	checkIDs("models.T5.Forward (decoder ids)", dec, n, t, c.VocabSize)
 	d := m.Decoder
@@ -318,8 +332,7 @@ func (m *T5) decode(dec []int, n, t int, enc *tensor.Tensor, src []int, cache *t
 	if cache != nil {
 		cache.n += t
 	}
-	x = d.Dropout.Forward(d.FinalLayerNorm.Forward(x)).MulScalar(float32(1 / math.Sqrt(float64(c.DModel))))
-	return tensor.Linear(x, m.Shared.Weight, nil)
+	return d.Dropout.Forward(d.FinalLayerNorm.Forward(x))
 }
 
 // Forward returns the logits (n, t, VocabSize) of the decoder inputs dec

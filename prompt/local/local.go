@@ -217,10 +217,10 @@ func logProb(logits []float32, id int) float64 {
 // Generate returns the text the model writes after prompt (an empty prompt
 // starts from the BOS id). Temperature 0 picks the most likely token at
 // every step (models.Greedy); a positive Temperature samples from
-// softmax(logits/Temperature) (models.Temperature) after keeping the TopK
-// most likely tokens and then the smallest set whose probabilities reach
-// TopP. Sampling draws from a PCG seeded with Seed, or from the LM's own
-// source (WithRand) if Seed is 0.
+// softmax(logits/Temperature) after keeping the TopK most likely tokens
+// and then the smallest set whose probabilities reach TopP
+// (models.Sample). Sampling draws from a PCG seeded with Seed, or from the
+// LM's own source (WithRand) if Seed is 0.
 //
 // Generation stops after MaxTokens tokens (WithMaxTokens if 0), at the EOS
 // id (not returned), before the first of the Stop strings (not returned),
@@ -309,66 +309,12 @@ func firstStop(s string, stops []string) int {
 }
 
 // sampler returns the models.Sampler for o: Greedy at temperature 0,
-// otherwise Temperature after the top-k and top-p cuts.
+// otherwise models.Sample with o's temperature, top-k and top-p.
 func sampler(o prompt.GenOptions) models.Sampler {
 	if o.Temperature == 0 {
 		return models.Greedy
 	}
-	temp := models.Temperature(o.Temperature)
-	if o.TopK == 0 && (o.TopP == 0 || o.TopP == 1) {
-		return temp
-	}
-	return func(logits []float32, rng *rand.Rand) int {
-		return temp(cut(logits, o.TopK, o.TopP, o.Temperature), rng)
-	}
-}
-
-// cut returns a copy of logits with -Inf for every token outside the k
-// most likely (k > 0) and outside the smallest set, most likely first,
-// whose probabilities at temperature temp sum to at least p (0 < p < 1),
-// as Hugging Face's TopKLogitsWarper and TopPLogitsWarper do (ties keep
-// the lower id).
-func cut(logits []float32, k int, p, temp float64) []float32 {
-	order := make([]int, len(logits))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case logits[a] > logits[b]:
-			return -1
-		case logits[a] < logits[b]:
-			return 1
-		}
-		return 0
-	})
-	keep := len(order)
-	if k > 0 {
-		keep = min(keep, k)
-	}
-	if p > 0 && p < 1 {
-		mx := float64(logits[order[0]])
-		var z float64
-		for _, i := range order[:keep] {
-			z += math.Exp((float64(logits[i]) - mx) / temp)
-		}
-		var cum float64
-		for j, i := range order[:keep] {
-			cum += math.Exp((float64(logits[i])-mx)/temp) / z
-			if cum >= p {
-				keep = j + 1
-				break
-			}
-		}
-	}
-	out := make([]float32, len(logits))
-	for i := range out {
-		out[i] = float32(math.Inf(-1))
-	}
-	for _, i := range order[:keep] {
-		out[i] = logits[i]
-	}
-	return out
+	return models.Sample(o.Temperature, o.TopK, o.TopP)
 }
 
 // chatStops end an assistant turn of a flattened chat where the model

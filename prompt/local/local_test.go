@@ -251,22 +251,6 @@ func TestGenerateSampled(t *testing.T) {
 	}
 }
 
-func TestCut(t *testing.T) {
-	inf := float32(math.Inf(-1))
-	logits := []float32{1, 3, 2, 3, 0}
-	if got, want := cut(logits, 2, 0, 1), []float32{inf, 3, inf, 3, inf}; !slices.Equal(got, want) {
-		t.Errorf("top-2: %v, want %v", got, want)
-	}
-	// Probabilities ∝ e^0, e^ln3, e^ln6 = 1:3:6 → 0.6, 0.9, 1.
-	l := []float32{0, float32(math.Log(3)), float32(math.Log(6))}
-	if got, want := cut(l, 0, 0.85, 1), []float32{inf, l[1], l[2]}; !slices.Equal(got, want) {
-		t.Errorf("top-p 0.85: %v, want %v", got, want)
-	}
-	if got, want := cut(l, 0, 0.5, 1), []float32{inf, inf, l[2]}; !slices.Equal(got, want) {
-		t.Errorf("top-p 0.5: %v, want %v", got, want)
-	}
-}
-
 // Chat generates the assistant turn of the flattened chat.
 func TestChat(t *testing.T) {
 	m, tok := fixture(t)
