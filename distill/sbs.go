@@ -631,12 +631,32 @@ type Generator interface {
 // to maxNew tokens (64 in the released code), turned back into text with
 // e.Decode and reduced to its label with a.Label. Switch dropout off
 // first (nn.SetTraining(m, false)).
+//
+// A Generator that is also a BatchGenerator (*models.T5 is) decodes all
+// of xs in one call, which gives the same outputs faster.
 func Predict(m Generator, tok Tokenizer, e Encoding, a Arm, xs []string, maxNew int) []string {
 	out := make([]string, len(xs))
+	if bg, ok := m.(BatchGenerator); ok {
+		src := make([][]int, len(xs))
+		for i, x := range xs {
+			src[i] = e.Encode(tok, a.Input(x), e.MaxInput)
+		}
+		for i, ids := range bg.GenerateBatch(src, maxNew) {
+			out[i] = a.Label(e.Decode(tok, ids))
+		}
+		return out
+	}
 	for i, x := range xs {
 		out[i] = a.Label(e.Decode(tok, m.Generate(e.Encode(tok, a.Input(x), e.MaxInput), maxNew)))
 	}
 	return out
+}
+
+// BatchGenerator decodes output sequences for many source sequences at
+// once, such as *models.T5's GenerateBatch (greedy, each output the same
+// as Generate's for its source alone).
+type BatchGenerator interface {
+	GenerateBatch(src [][]int, maxNew int) [][]int
 }
 
 // TeacherAccuracy is the teacher LLM's own label accuracy on exs under

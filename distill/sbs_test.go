@@ -385,3 +385,49 @@ func TestPredict(t *testing.T) {
 		t.Error("TeacherAccuracy")
 	}
 }
+
+// modTok maps bytes into the tiny T5's 16 ids (2..15).
+type modTok struct{}
+
+func (modTok) Encode(s string) []int {
+	ids := make([]int, len(s))
+	for i := range len(s) {
+		ids[i] = 2 + int(s[i])%14
+	}
+	return ids
+}
+
+func (modTok) Decode(ids []int) string {
+	b := make([]byte, 0, len(ids))
+	for _, id := range ids {
+		b = append(b, byte('a'+id))
+	}
+	return string(b)
+}
+
+// onlyGenerate hides the T5's GenerateBatch, so Predict decodes one input
+// at a time.
+type onlyGenerate struct{ m *models.T5 }
+
+func (g onlyGenerate) Generate(src []int, maxNew int) []int { return g.m.Generate(src, maxNew) }
+
+// TestPredictBatch checks that Predict through T5's GenerateBatch gives
+// the labels of one-at-a-time decoding, for inputs of different lengths.
+func TestPredictBatch(t *testing.T) {
+	c := models.T5Config{VocabSize: 16, DModel: 32, DKV: 8, DFF: 32, Heads: 4, Layers: 2, DecoderLayers: 2,
+		NumBuckets: 8, MaxDistance: 16, LayerNormEps: 1e-6, PadID: 0, EOSID: 1, DecoderStartID: 0}
+	m := models.NewT5(rand.New(rand.NewPCG(7, 1)), c)
+	nn.SetTraining(m, false)
+	e := Encoding{PadID: 0, EOSID: 1, MaxInput: 32}
+	xs := []string{"a", "bcd", "the cat sat", "zz", "hello world, again", "q"}
+	for _, a := range []Arm{Standard, MultiTask, SingleTask} {
+		batch := Predict(m, modTok{}, e, a, xs, 6)
+		single := Predict(onlyGenerate{m}, modTok{}, e, a, xs, 6)
+		if !slices.Equal(batch, single) {
+			t.Errorf("arm %v: batch %q, one at a time %q", a, batch, single)
+		}
+		if a == Standard && len(slices.Compact(slices.Clone(batch))) < 2 {
+			t.Errorf("arm %v: every input decoded to %q: the test shows nothing", a, batch[0])
+		}
+	}
+}
