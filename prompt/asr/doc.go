@@ -39,6 +39,11 @@
 // (the expected word errors over the N-best list under the softmax of its
 // scores), differentiable through package tensor.
 //
+// [TrainCorrector] fine-tunes a small cairn encoder-decoder (models.T5) on
+// N-best lists rendered with the authors' H2T template ([H2TMessages]) to
+// write the reference; the [Corrector] it returns is a prompt.LM, so
+// Correct runs it with the same fallback as any chat model.
+//
 // # Evaluation
 //
 // Word error rates come from package metrics: corpus WER (total errors
