@@ -56,6 +56,31 @@
 //	pb, eb := enc.Batch(tok, []distill.Pair{p}), enc.Batch(tok, []distill.Pair{e})
 //	loss := distill.MultiTaskLoss(t5, pb, eb, 0.5)
 //
+// # Vocabulary-reduced compression
+//
+// Zhao et al. (2019, arXiv 1909.11687 v1) compress a BERT into a student
+// with a smaller WordPiece vocabulary and narrower layers. No code was
+// released; this follows the spec's reconstruction, in the paper's v1 form
+// (the teacher trains alongside the student).
+//
+//   - Dual training: MixedSegmenter segments each word of the teacher's
+//     input with the student vocabulary with probability P (Segment, Wrap),
+//     and Mask applies BERT's masked LM with labels per vocabulary. DualMLM
+//     is the teacher on that input: student tokens use the student's own
+//     embedding matrix (the same tensor) mapped up to the teacher's width,
+//     and DualMLMLoss scores each masked token with its own vocabulary's
+//     softmax.
+//   - Shared projections: SharedProjections keeps one trainable pair (U
+//     down, V up) per pair of teacher and student widths, shared by all
+//     layers (NewBERTProjections: hidden and intermediate), and Loss sums
+//     ‖UᵀW_tU − W_s‖² and ‖W_t − VᵀW_sV‖² over matching variables,
+//     each divided by its element count.
+//   - Baseline: HiddenMSE compares hidden states (HiddenStates) through one
+//     learned linear map, at the first token of each word (AlignWords).
+//   - Size: BERTSizeOf counts the parameters of a configuration
+//     (BERT-base: 109,482,240), Bytes converts them to bytes at a
+//     Precision, and VocabOverlap compares two vocabularies.
+//
 // # Errors
 //
 // Loaders and readers return errors, never panic, on files: a bad line of
