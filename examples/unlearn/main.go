@@ -1,0 +1,968 @@
+// Unlearn runs the privacy–utility comparison of "Forgetting Private Textual
+// Sequences in Language Models via Leave-One-Out Ensemble" (Liu and
+// Kalinli, ICASSP 2024) at CPU scale, with package unlearn:
+//
+//  1. it reads WikiText-2 (valid + test; every article is a user) or
+//     tinyshakespeare (every speaker is a user), holds out a fixed 10% of
+//     the users for perplexity, builds a word vocabulary, and inserts
+//     canaries "my secret number is d d d d d d" (6 random digits, a
+//     randomness space of 10^6): -canaries to forget and -controls that
+//     stay, each owned by a different user and inserted -reps times;
+//  2. it partitions the users into -shards disjoint shards and trains a
+//     teacher LSTM LM on each (unlearn.TrainShards: each shard's job reads a
+//     shard file and writes a model file, up to -workers at once), and the
+//     base (deployed) model on everything;
+//  3. it makes every method forget the forgotten canaries: LOO ensemble
+//     unlearning (soft labels from the teachers that did not see the
+//     canary), full-ensemble distillation (the negative control, owner
+//     included), the alternating-teacher variant, gradient ascent, SISA
+//     shard retraining (the deployed model is the teachers' ensemble) and
+//     retraining from scratch without the canaries (the gold reference);
+//  4. it measures, for the base model and every method, the forgotten
+//     canaries' exposure (interpolated among -refs random secrets and by
+//     skew-normal extrapolation) and extraction rate (top beam of a beam
+//     search, or any of -samples samples, restricted to digits, equal to the
+//     secret), the control canaries' exposure, held-out perplexity and the
+//     compute the method took;
+//  5. it prints every measure as mean ± 95% Student-t interval over -seeds
+//     seeds and draws exposure against perplexity in a PNG.
+//
+// Progress (steps, loss, ETA) goes to stderr; -json prints all results as one
+// JSON object on the last line of stdout. Ctrl-C stops at the next step and
+// prints the finished measurements.
+//
+//	go run ./examples/unlearn -quick           # a slice, about two minutes
+//	go run ./examples/unlearn                  # the whole comparison (see the README for its cost)
+//	go run ./examples/unlearn -corpus shakespeare -methods loo,full,retrain -seeds 5
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/internal/cputime"
+	"github.com/cairn-ml/cairn/metrics"
+	"github.com/cairn-ml/cairn/nn"
+	"github.com/cairn-ml/cairn/unlearn"
+)
+
+// allMethods are the unlearning methods, in report order.
+var allMethods = []string{"loo", "full", "alternating", "ga", "sisa", "retrain"}
+
+// methodInfo describes each row of the report.
+var methodInfo = map[string]string{
+	"base":        "deployed model, nothing forgotten",
+	"loo":         "leave-one-out ensemble soft labels (the paper)",
+	"full":        "full-ensemble soft labels, owner included (negative control)",
+	"alternating": "one random non-owner teacher per position and step",
+	"ga":          "gradient ascent on the canaries (Jang et al. 2022)",
+	"sisa":        "retrain the owners' shards; deploy the teachers' ensemble",
+	"retrain":     "retrain from scratch without the canaries (gold reference)",
+}
+
+// config holds the flags.
+type config struct {
+	corpus       string
+	dataDir      string
+	out          string
+	plot         string
+	records      int
+	heldout      float64
+	vocab        int
+	shards       int
+	canaries     int
+	controls     int
+	reps         int
+	refs         int
+	beam         int
+	samples      int
+	arch         string
+	hidden       int
+	embed        int
+	layers       int
+	dropout      float64
+	epochs       int
+	batch        int
+	seqLen       int
+	lr           float64
+	clip         float64
+	workers      int
+	methods      []string
+	agg          string
+	temperature  float64
+	steps        int
+	unlearnLR    float64
+	retainBatch  int
+	retainWeight float64
+	stopAtTarget bool
+	seeds        int
+	json         bool
+}
+
+// defaults returns the configuration of the full comparison.
+func defaults() config {
+	return config{
+		corpus: "wikitext2", out: "unlearn_out", plot: "exposure_ppl.png", heldout: 0.1, vocab: 5000,
+		shards: 5, canaries: 10, controls: 5, reps: 5, refs: 10000, beam: 16, samples: 100,
+		arch: "lstm", hidden: 128, embed: 64, layers: 1, dropout: 0.1, epochs: 2, batch: 32, seqLen: 64,
+		lr: 2e-3, clip: 1, workers: 2, methods: allMethods, agg: "mean", temperature: 1,
+		steps: 100, unlearnLR: 1e-3, retainBatch: 8, retainWeight: 1, stopAtTarget: true, seeds: 3,
+	}
+}
+
+// quick holds the settings -quick changes (flags given explicitly win).
+var quick = map[string]string{
+	"records": "1500", "vocab": "2000", "shards": "3", "canaries": "3", "controls": "2", "refs": "1000",
+	"samples": "50", "hidden": "64", "embed": "32", "epochs": "1", "steps": "40", "seeds": "2",
+}
+
+func main() {
+	cfg, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "unlearn:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "unlearn:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line into a checked config.
+func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
+	cfg := defaults()
+	fs.StringVar(&cfg.corpus, "corpus", cfg.corpus, "corpus: wikitext2 (valid+test, users = articles) or shakespeare (users = speakers)")
+	fs.StringVar(&cfg.dataDir, "data", "", "directory of cairn's data sets (default: data.Dir())")
+	fs.StringVar(&cfg.out, "out", cfg.out, "directory for the shard files, the models and the plot")
+	fs.StringVar(&cfg.plot, "plot", cfg.plot, "PNG of forgotten-canary exposure against held-out perplexity, in -out (empty: none)")
+	fs.IntVar(&cfg.records, "records", 0, "use only the first this many lines of the corpus (0: all)")
+	fs.Float64Var(&cfg.heldout, "heldout", cfg.heldout, "share of the users held out for perplexity (fixed across seeds)")
+	fs.IntVar(&cfg.vocab, "vocab", cfg.vocab, "vocabulary size, <eos>, <unk> and the canary words included")
+	fs.IntVar(&cfg.shards, "shards", cfg.shards, "shards of users, one teacher each")
+	fs.IntVar(&cfg.canaries, "canaries", cfg.canaries, "canaries to forget, each in a different user")
+	fs.IntVar(&cfg.controls, "controls", cfg.controls, "control canaries, in other users, never forgotten")
+	fs.IntVar(&cfg.reps, "reps", cfg.reps, "copies of every canary inserted")
+	fs.IntVar(&cfg.refs, "refs", cfg.refs, "random reference secrets of the exposure metric")
+	fs.IntVar(&cfg.beam, "beam", cfg.beam, "beam width of the extraction attack")
+	fs.IntVar(&cfg.samples, "samples", cfg.samples, "samples of the sampling extraction attack")
+	fs.StringVar(&cfg.arch, "arch", cfg.arch, "model: lstm or gpt")
+	fs.IntVar(&cfg.hidden, "hidden", cfg.hidden, "LSTM state size or GPT width")
+	fs.IntVar(&cfg.embed, "embed", cfg.embed, "LSTM embedding size (0: -hidden)")
+	fs.IntVar(&cfg.layers, "layers", cfg.layers, "LSTM layers or GPT blocks")
+	fs.Float64Var(&cfg.dropout, "dropout", cfg.dropout, "dropout")
+	fs.IntVar(&cfg.epochs, "epochs", cfg.epochs, "training epochs of the base model, the teachers and the retrained models")
+	fs.IntVar(&cfg.batch, "batch", cfg.batch, "windows per training step")
+	fs.IntVar(&cfg.seqLen, "seq-len", cfg.seqLen, "predictions per training window")
+	fs.Float64Var(&cfg.lr, "lr", cfg.lr, "Adam learning rate of training")
+	fs.Float64Var(&cfg.clip, "clip", cfg.clip, "gradient norm clip of training and unlearning (0: none)")
+	fs.IntVar(&cfg.workers, "workers", cfg.workers, "teacher (shard) jobs run at once")
+	methods := fs.String("methods", strings.Join(allMethods, ","), "methods, comma-separated, of "+strings.Join(allMethods, ","))
+	fs.StringVar(&cfg.agg, "agg", cfg.agg, "teacher aggregation: mean, weighted (by shard size) or geometric")
+	fs.Float64Var(&cfg.temperature, "temperature", cfg.temperature, "temperature of the teachers' logits")
+	fs.IntVar(&cfg.steps, "steps", cfg.steps, "unlearning steps (loo, full, alternating, ga)")
+	fs.Float64Var(&cfg.unlearnLR, "unlearn-lr", cfg.unlearnLR, "Adam learning rate of unlearning")
+	fs.IntVar(&cfg.retainBatch, "retain-batch", cfg.retainBatch, "retained sequences per unlearning step (the utility guard)")
+	fs.Float64Var(&cfg.retainWeight, "retain-weight", cfg.retainWeight, "weight of the retain guard's cross-entropy (0: no guard)")
+	fs.BoolVar(&cfg.stopAtTarget, "stop-at-target", cfg.stopAtTarget, "stop LOO-style unlearning once the canaries' log-perplexity reaches the LOO ensemble's")
+	fs.IntVar(&cfg.seeds, "seeds", cfg.seeds, "seeds: canaries, partition, initialisation, references")
+	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
+	q := fs.Bool("quick", false, "a slice with a smaller model, about two minutes: "+quickString())
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *q {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range quick {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return cfg, err
+				}
+			}
+		}
+	}
+	var err error
+	if cfg.methods, err = parseMethods(*methods); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.check()
+}
+
+func quickString() string {
+	keys := make([]string, 0, len(quick))
+	for k := range quick {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "-%s %s", k, quick[k])
+	}
+	return b.String()
+}
+
+func parseMethods(s string) ([]string, error) {
+	var out []string
+	for m := range strings.SplitSeq(s, ",") {
+		m = strings.TrimSpace(m)
+		if !slices.Contains(allMethods, m) {
+			return nil, fmt.Errorf("-methods %q: %q is not one of %s", s, m, strings.Join(allMethods, ","))
+		}
+		if slices.Contains(out, m) {
+			return nil, fmt.Errorf("-methods %q: %s repeated", s, m)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (cfg *config) check() error {
+	switch {
+	case cfg.corpus != "wikitext2" && cfg.corpus != "shakespeare":
+		return fmt.Errorf("-corpus %q: want wikitext2 or shakespeare", cfg.corpus)
+	case cfg.out == "":
+		return errors.New("-out: name a directory for the shard and model files")
+	case cfg.records < 0:
+		return errors.New("-records must not be negative")
+	case !(cfg.heldout > 0 && cfg.heldout < 1):
+		return fmt.Errorf("-heldout %v: want a share in (0, 1)", cfg.heldout)
+	case cfg.vocab < 20:
+		return fmt.Errorf("-vocab %d: want at least 20 (the canary words are kept)", cfg.vocab)
+	case cfg.shards < 2:
+		return fmt.Errorf("-shards %d: leave-one-out needs at least 2", cfg.shards)
+	case cfg.canaries < 1 || cfg.controls < 0 || cfg.reps < 1:
+		return errors.New("-canaries and -reps must be at least 1, -controls not negative")
+	case cfg.refs < 10 || cfg.refs > 900000:
+		return fmt.Errorf("-refs %d: want 10 to 900000 (the randomness space is 10^6)", cfg.refs)
+	case cfg.beam < 1 || cfg.samples < 1:
+		return errors.New("-beam and -samples must be at least 1")
+	case cfg.arch != "lstm" && cfg.arch != "gpt":
+		return fmt.Errorf("-arch %q: want lstm or gpt", cfg.arch)
+	case cfg.hidden < 1 || cfg.embed < 0 || cfg.layers < 1:
+		return errors.New("-hidden and -layers must be at least 1, -embed not negative")
+	case !(cfg.dropout >= 0 && cfg.dropout < 1):
+		return fmt.Errorf("-dropout %v: want [0, 1)", cfg.dropout)
+	case cfg.epochs < 1 || cfg.batch < 1 || cfg.seqLen < 1 || cfg.workers < 1 || cfg.steps < 1 || cfg.seeds < 1:
+		return errors.New("-epochs, -batch, -seq-len, -workers, -steps and -seeds must be at least 1")
+	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0) || !(cfg.unlearnLR > 0) || math.IsInf(cfg.unlearnLR, 0):
+		return errors.New("-lr and -unlearn-lr must be positive")
+	case !(cfg.clip >= 0) || !(cfg.retainWeight >= 0) || cfg.retainBatch < 1:
+		return errors.New("-clip and -retain-weight must not be negative, -retain-batch at least 1")
+	case aggOp(cfg.agg) < 0:
+		return fmt.Errorf("-agg %q: want mean, weighted or geometric", cfg.agg)
+	case !(cfg.temperature > 0) || math.IsInf(cfg.temperature, 0):
+		return fmt.Errorf("-temperature %v: want a positive number", cfg.temperature)
+	}
+	return nil
+}
+
+// aggOp returns the unlearn.AggOp of an -agg name, -1 if unknown.
+func aggOp(s string) unlearn.AggOp {
+	switch s {
+	case "mean":
+		return unlearn.Mean
+	case "weighted":
+		return unlearn.SizeWeighted
+	case "geometric":
+		return unlearn.Geometric
+	}
+	return -1
+}
+
+// modelConfig is the architecture of every model, for a vocabulary of v ids.
+func (cfg *config) modelConfig(v int) unlearn.ModelConfig {
+	c := unlearn.ModelConfig{Arch: cfg.arch, Vocab: v, Hidden: cfg.hidden, Layers: cfg.layers, Dropout: cfg.dropout}
+	if cfg.arch == "lstm" {
+		c.Embed = cfg.embed
+	} else {
+		c.MaxPositions = cfg.seqLen + 1
+	}
+	return c
+}
+
+// trainConfig is the training of the base model, the teachers and the
+// retrained models of one seed.
+func (cfg *config) trainConfig(v int, seed uint64) unlearn.TrainConfig {
+	return unlearn.TrainConfig{Model: cfg.modelConfig(v), Epochs: cfg.epochs, BatchSize: cfg.batch, SeqLen: cfg.seqLen,
+		LR: cfg.lr, ClipNorm: cfg.clip, Seed: seed}
+}
+
+// num is a float64 that encodes NaN and infinities as JSON null.
+type num float64
+
+func (x num) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(x))
+}
+
+// results is everything the program reports.
+type results struct {
+	Corpus      string         `json:"corpus"`
+	Data        dataInfo       `json:"data"`
+	Model       any            `json:"model"`
+	Params      int            `json:"params"`
+	Methods     []string       `json:"methods"`
+	Seeds       int            `json:"seeds"`
+	Summary     []summary      `json:"summary"`
+	Runs        []runResult    `json:"runs"`
+	Setup       []setupResult  `json:"setup"` // base and teachers, per seed
+	Interrupted bool           `json:"interrupted,omitempty"`
+	Seconds     float64        `json:"seconds"`
+	CPUSeconds  float64        `json:"cpu_seconds"`
+	Config      map[string]any `json:"config"`
+	Plot        string         `json:"plot,omitempty"`
+}
+
+// dataInfo describes the corpus as used.
+type dataInfo struct {
+	Records        int `json:"records"`
+	Users          int `json:"users"`
+	TrainRecords   int `json:"train_records"` // canaries included
+	TrainTokens    int `json:"train_tokens"`
+	HeldoutUsers   int `json:"heldout_users"`
+	HeldoutRecords int `json:"heldout_records"`
+	HeldoutTokens  int `json:"heldout_tokens"`
+	Vocab          int `json:"vocab"`
+	Space          num `json:"randomness_space"`
+}
+
+// runResult is the measurement of one model (a method's, or the base's) at
+// one seed.
+type runResult struct {
+	Method string `json:"method"`
+	Seed   int    `json:"seed"`
+	// Exposure of the forgotten canaries, interpolated among the
+	// references (capped at log2 refs) and extrapolated (skew-normal).
+	ForgetExposure      num `json:"forget_exposure"`
+	ForgetExposureExtra num `json:"forget_exposure_extrapolated"`
+	// BeamRate and SampleRate are the shares of forgotten canaries
+	// extracted by beam search (top beam) and by sampling (any sample).
+	BeamRate             num     `json:"beam_extraction"`
+	SampleRate           num     `json:"sample_extraction"`
+	ControlExposure      num     `json:"control_exposure"`
+	ControlExposureExtra num     `json:"control_exposure_extrapolated"`
+	ControlBeamRate      num     `json:"control_beam_extraction"`
+	Perplexity           num     `json:"heldout_perplexity"`
+	Steps                int     `json:"steps"` // optimizer steps of the method (retrained shards for sisa)
+	Seconds              float64 `json:"seconds"`
+	CPUSeconds           float64 `json:"cpu_seconds"`
+	ForgetValues         []num   `json:"forget_exposures"` // per forgotten canary, interpolated
+}
+
+// setupResult is the cost of the models every method starts from.
+type setupResult struct {
+	Seed              int       `json:"seed"`
+	BaseSeconds       float64   `json:"base_seconds"`
+	BaseCPUSeconds    float64   `json:"base_cpu_seconds"`
+	BaseSteps         int       `json:"base_steps"`
+	BaseLoss          float64   `json:"base_final_loss"`
+	TeacherSeconds    float64   `json:"teachers_seconds"`
+	TeacherCPUSeconds float64   `json:"teachers_cpu_seconds"`
+	ShardTokens       []int     `json:"shard_tokens"`
+	TeacherLoss       []float64 `json:"teacher_final_loss"`
+	Owners            []int     `json:"owners"` // shard of each forgotten canary
+}
+
+// stat is a mean with the half-width of its 95% Student-t interval over
+// seeds (0 with one seed).
+type stat struct {
+	Mean num `json:"mean"`
+	CI95 num `json:"ci95"`
+}
+
+// summary is one row of the table.
+type summary struct {
+	Method          string `json:"method"`
+	N               int    `json:"n"`
+	ForgetExposure  stat   `json:"forget_exposure"`
+	ForgetExtra     stat   `json:"forget_exposure_extrapolated"`
+	BeamRate        stat   `json:"beam_extraction"`
+	SampleRate      stat   `json:"sample_extraction"`
+	ControlExposure stat   `json:"control_exposure"`
+	Perplexity      stat   `json:"heldout_perplexity"`
+	Seconds         stat   `json:"seconds"`
+	CPUSeconds      stat   `json:"cpu_seconds"`
+}
+
+func meanCI(xs []float64) stat {
+	m, h := metrics.MeanCI(xs, 0.95)
+	if math.IsNaN(h) {
+		h = 0
+	}
+	return stat{num(m), num(h)}
+}
+
+// summarize fills the table from the runs.
+func (r *results) summarize() {
+	r.Summary = nil
+	for _, m := range append([]string{"base"}, r.Methods...) {
+		var fe, fx, br, sr, ce, pp, sec, cpu []float64
+		for _, run := range r.Runs {
+			if run.Method != m {
+				continue
+			}
+			fe, fx = append(fe, float64(run.ForgetExposure)), append(fx, float64(run.ForgetExposureExtra))
+			br, sr = append(br, float64(run.BeamRate)), append(sr, float64(run.SampleRate))
+			ce, pp = append(ce, float64(run.ControlExposure)), append(pp, float64(run.Perplexity))
+			sec, cpu = append(sec, run.Seconds), append(cpu, run.CPUSeconds)
+		}
+		if len(fe) == 0 {
+			continue
+		}
+		r.Summary = append(r.Summary, summary{Method: m, N: len(fe), ForgetExposure: meanCI(fe), ForgetExtra: meanCI(fx),
+			BeamRate: meanCI(br), SampleRate: meanCI(sr), ControlExposure: meanCI(ce), Perplexity: meanCI(pp),
+			Seconds: meanCI(sec), CPUSeconds: meanCI(cpu)})
+	}
+}
+
+func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	start, cpu0 := time.Now(), cputime.Now()
+	dir := cfg.dataDir
+	if dir == "" {
+		dir = data.Dir()
+	}
+	records, err := readCorpus(dir, cfg.corpus)
+	if err != nil {
+		return err
+	}
+	if cfg.records > 0 && cfg.records < len(records) {
+		records = records[:cfg.records]
+	}
+	train, held, info := splitUsers(records, cfg.heldout)
+	f := unlearn.DefaultCanaryFormat()
+	vocab := unlearn.BuildVocab(train, cfg.vocab, append(slices.Clone(f.Prefix), f.Alphabet...)...)
+	info.Vocab, info.Space = vocab.Size(), num(f.SpaceSize())
+	heldSeqs := vocab.Sequences(held)
+	for _, s := range heldSeqs {
+		info.HeldoutTokens += len(s) - 1
+	}
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return err
+	}
+	res := &results{Corpus: cfg.corpus, Data: info, Model: cfg.modelConfig(vocab.Size()), Methods: cfg.methods,
+		Seeds: cfg.seeds, Config: cfg.describe()}
+	if m, err := unlearn.NewLM(rand.New(rand.NewPCG(0, 0)), cfg.modelConfig(vocab.Size())); err == nil {
+		res.Params = nn.NumParams(m)
+	} else {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: %d lines of %d users; training %d users, held out %d users (%d lines, %d tokens); vocabulary %d\n",
+		cfg.corpus, info.Records, info.Users, info.Users-info.HeldoutUsers, info.HeldoutUsers, info.HeldoutRecords,
+		info.HeldoutTokens, vocab.Size())
+
+	ex := &experiment{cfg: cfg, f: f, vocab: vocab, train: train, held: heldSeqs, stderr: stderr, res: res, start: time.Now()}
+	ex.plan()
+	var runErr error
+	for seed := 1; seed <= cfg.seeds && runErr == nil; seed++ {
+		runErr = ex.seed(ctx, seed)
+	}
+	if runErr != nil {
+		if ctx.Err() == nil {
+			return runErr
+		}
+		res.Interrupted = true
+		fmt.Fprintln(stderr, "interrupted: the table holds the finished measurements")
+	}
+	res.summarize()
+	if cfg.plot != "" && len(res.Summary) > 0 {
+		p := filepath.Join(cfg.out, cfg.plot)
+		if err := plotTradeoff(res, p); err != nil {
+			return err
+		}
+		res.Plot = p
+	}
+	res.Seconds = time.Since(start).Seconds()
+	res.CPUSeconds = (cputime.Now() - cpu0).Seconds()
+	printReport(stdout, res)
+	if cfg.json {
+		b, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	}
+	return runErr
+}
+
+// describe lists the settings for the JSON output.
+func (cfg *config) describe() map[string]any {
+	return map[string]any{
+		"records": cfg.records, "heldout": cfg.heldout, "vocab": cfg.vocab, "shards": cfg.shards,
+		"canaries": cfg.canaries, "controls": cfg.controls, "reps": cfg.reps, "refs": cfg.refs, "beam": cfg.beam,
+		"samples": cfg.samples, "epochs": cfg.epochs, "batch": cfg.batch, "seq_len": cfg.seqLen, "lr": cfg.lr,
+		"clip": cfg.clip, "workers": cfg.workers, "agg": cfg.agg, "temperature": cfg.temperature, "steps": cfg.steps,
+		"unlearn_lr": cfg.unlearnLR, "retain_batch": cfg.retainBatch, "retain_weight": cfg.retainWeight,
+		"stop_at_target": cfg.stopAtTarget,
+	}
+}
+
+// readCorpus reads the records of a corpus; WikiText's users are prefixed
+// with the file name, since both files number their articles from 1.
+func readCorpus(dir, corpus string) ([]unlearn.Record, error) {
+	if corpus == "shakespeare" {
+		return unlearn.ReadFile(filepath.Join(dir, "tinyshakespeare", "input.txt.gz"), unlearn.ReadShakespeare)
+	}
+	var all []unlearn.Record
+	for _, split := range []string{"valid", "test"} {
+		rs, err := unlearn.ReadFile(filepath.Join(dir, "wikitext2", split+".txt.gz"), unlearn.ReadWikiText)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			r.User = split + "/" + r.User
+			all = append(all, r)
+		}
+	}
+	return all, nil
+}
+
+// splitUsers holds out a fixed share of the users (drawn with a fixed
+// seed, in order of first appearance), all their records with them.
+func splitUsers(records []unlearn.Record, share float64) (train, held []unlearn.Record, info dataInfo) {
+	var users []string
+	seen := map[string]bool{}
+	for _, r := range records {
+		if !seen[r.User] {
+			seen[r.User] = true
+			users = append(users, r.User)
+		}
+	}
+	nHeld := max(1, int(math.Round(share*float64(len(users)))))
+	heldSet := map[string]bool{}
+	for _, i := range rand.New(rand.NewPCG(0, 7)).Perm(len(users))[:min(nHeld, len(users)-1)] {
+		heldSet[users[i]] = true
+	}
+	for _, r := range records {
+		if heldSet[r.User] {
+			held = append(held, r)
+		} else {
+			train = append(train, r)
+		}
+	}
+	info = dataInfo{Records: len(records), Users: len(users), HeldoutUsers: len(heldSet), HeldoutRecords: len(held)}
+	return train, held, info
+}
+
+// experiment holds what every seed shares.
+type experiment struct {
+	cfg    config
+	f      unlearn.CanaryFormat
+	vocab  *unlearn.Vocab
+	train  []unlearn.Record
+	held   [][]int
+	stderr io.Writer
+	res    *results
+	prog   progress
+	start  time.Time
+}
+
+// progress counts training and unlearning steps against the plan, for the
+// ETA; Progress callbacks of concurrent shard jobs share it.
+type progress struct {
+	mu    sync.Mutex
+	total int // planned steps of the whole run
+	done  int
+	last  time.Time
+	what  string
+}
+
+// plan estimates the steps of the whole run: per seed, the base model, the
+// teachers (together one pass over the data), the retrained model, the
+// owners' shards for SISA (at most -canaries shards) and the unlearning runs.
+func (ex *experiment) plan() {
+	epoch := epochSteps(ex)
+	perSeed := 2 * epoch * ex.cfg.epochs // base and teachers
+	for _, m := range ex.cfg.methods {
+		switch m {
+		case "retrain":
+			perSeed += epoch * ex.cfg.epochs
+		case "sisa":
+			perSeed += epoch * ex.cfg.epochs * min(ex.cfg.canaries, ex.cfg.shards) / ex.cfg.shards
+		default:
+			perSeed += ex.cfg.steps
+		}
+	}
+	ex.prog.total = perSeed * ex.cfg.seeds
+	ex.prog.last = time.Now() // the first line after progressEvery, with a meaningful rate
+}
+
+// progressEvery is the least time between two progress lines.
+var progressEvery = 5 * time.Second
+
+// epochSteps is the number of training steps of one epoch over the
+// training users: a record of n tokens is a sequence of n+1 predictions,
+// split into windows of -seq-len.
+func epochSteps(ex *experiment) int {
+	w := 0
+	for _, r := range ex.train {
+		w += max(1, (len(r.Tokens)+1+ex.cfg.seqLen-1)/ex.cfg.seqLen)
+	}
+	return (w + ex.cfg.batch - 1) / ex.cfg.batch
+}
+
+// step records a finished step and prints progress at most every
+// progressEvery.
+func (ex *experiment) step(loss float64) {
+	p := &ex.prog
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if time.Since(p.last) < progressEvery {
+		return
+	}
+	p.last = time.Now()
+	el := time.Since(ex.start)
+	eta := "?"
+	if p.done > 0 && p.done < p.total {
+		eta = (time.Duration(float64(el) * float64(p.total-p.done) / float64(p.done))).Round(time.Second).String()
+	}
+	fmt.Fprintf(ex.stderr, "  %s: loss %.3f; %d/%d planned steps, %s elapsed, ETA %s\n",
+		p.what, loss, p.done, p.total, el.Round(time.Second), eta)
+}
+
+func (ex *experiment) setWhat(s string) {
+	ex.prog.mu.Lock()
+	ex.prog.what = s
+	ex.prog.mu.Unlock()
+}
+
+// seed runs one seed: canaries, partition, base and teachers, then every
+// method and its measurements.
+func (ex *experiment) seed(ctx context.Context, seed int) error {
+	cfg := ex.cfg
+	rng := rand.New(rand.NewPCG(uint64(seed), 1))
+	cans, err := unlearn.NewCanaries(ex.train, ex.f, cfg.canaries+cfg.controls, cfg.reps, rng)
+	if err != nil {
+		return err
+	}
+	forget, control := cans[:cfg.canaries], cans[cfg.canaries:]
+	recs, err := unlearn.InsertCanaries(ex.train, ex.f, cans, rng)
+	if err != nil {
+		return err
+	}
+	part, err := unlearn.PartitionByUser(recs, cfg.shards, rng)
+	if err != nil {
+		return err
+	}
+	if err := part.Check(recs); err != nil {
+		return err
+	}
+	st := setupResult{Seed: seed, ShardTokens: part.Tokens()}
+	var reqs []unlearn.Request
+	var forgetSeqs [][]int
+	for _, c := range forget {
+		owner, err := part.Owner(ex.f.Tokens(c.Secret))
+		if err != nil {
+			return fmt.Errorf("seed %d: canary %v: %w", seed, c.Secret, err)
+		}
+		s := ex.vocab.Sequence(ex.f.Tokens(c.Secret))
+		reqs = append(reqs, unlearn.Request{Tokens: s, Owner: owner, Start: 1 + len(ex.f.Prefix)})
+		forgetSeqs = append(forgetSeqs, s)
+		st.Owners = append(st.Owners, owner)
+	}
+	var exclude [][]string
+	for _, c := range cans {
+		exclude = append(exclude, c.Secret)
+	}
+	refs := encodeAll(ex.vocab, ex.f.RandomSecrets(rng, cfg.refs, exclude...))
+	ev := &evaluator{ex: ex, prefix: append([]int{unlearn.EOS}, ex.vocab.Encode(ex.f.Prefix)...),
+		forget: secretsOf(ex.vocab, forget), control: secretsOf(ex.vocab, control), refs: refs,
+		allowed: ex.vocab.Encode(ex.f.Alphabet), rng: rand.New(rand.NewPCG(uint64(seed), 2))}
+	all := ex.vocab.Sequences(recs)
+	tc := cfg.trainConfig(ex.vocab.Size(), uint64(seed))
+	tc.Progress = func(_ int, l float64) { ex.step(l) }
+	dir := filepath.Join(cfg.out, fmt.Sprintf("seed%d", seed))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	retain := without(all, forgetSeqs) // the guard must not teach the canaries again
+	ex.res.Data.TrainRecords = len(recs)
+	ex.res.Data.TrainTokens = 0
+	for _, s := range all {
+		ex.res.Data.TrainTokens += len(s) - 1
+	}
+
+	// The base (deployed) model, on everything.
+	fmt.Fprintf(ex.stderr, "seed %d: %d training lines (%d tokens), %d shards of %v tokens; forgotten canaries in shards %v\n",
+		seed, len(recs), ex.res.Data.TrainTokens, cfg.shards, st.ShardTokens, st.Owners)
+	ex.setWhat(fmt.Sprintf("seed %d base", seed))
+	t0, c0 := time.Now(), cputime.Now()
+	base, err := unlearn.NewLM(rand.New(rand.NewPCG(uint64(seed), 3)), tc.Model)
+	if err != nil {
+		return err
+	}
+	tr, err := unlearn.Train(ctx, base, all, tc)
+	if err != nil {
+		return err
+	}
+	st.BaseSeconds, st.BaseCPUSeconds, st.BaseSteps, st.BaseLoss = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds(), tr.Steps, tr.FinalLoss
+
+	// The teachers: one file-based job per shard.
+	ex.setWhat(fmt.Sprintf("seed %d teachers", seed))
+	t0, c0 = time.Now(), cputime.Now()
+	shardFiles, teacherFiles := make([]string, cfg.shards), make([]string, cfg.shards)
+	sizes := make([]float64, cfg.shards)
+	for i, recs := range part.Shards {
+		sh := unlearn.Shard{Index: i, Sequences: ex.vocab.Sequences(recs)}
+		for _, r := range recs {
+			if len(sh.Users) == 0 || sh.Users[len(sh.Users)-1] != r.User {
+				sh.Users = append(sh.Users, r.User)
+			}
+		}
+		sizes[i] = float64(sh.Tokens())
+		shardFiles[i] = filepath.Join(dir, fmt.Sprintf("shard%d.json", i))
+		teacherFiles[i] = filepath.Join(dir, fmt.Sprintf("teacher%d.safetensors", i))
+		if err := unlearn.WriteShard(shardFiles[i], sh); err != nil {
+			return err
+		}
+	}
+	trs, err := unlearn.TrainShards(ctx, shardFiles, teacherFiles, tc, cfg.workers)
+	if err != nil {
+		return err
+	}
+	st.TeacherSeconds, st.TeacherCPUSeconds = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds()
+	for _, r := range trs {
+		st.TeacherLoss = append(st.TeacherLoss, r.FinalLoss)
+	}
+	ex.res.Setup = append(ex.res.Setup, st)
+	teachers, err := unlearn.LoadTeachers(teacherFiles)
+	if err != nil {
+		return err
+	}
+	ens := &unlearn.Ensemble{Teachers: teachers, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}
+	fmt.Fprintf(ex.stderr, "seed %d: base %d steps, loss %.3f, %.0f s; teachers %.0f s\n", seed, tr.Steps, tr.FinalLoss, st.BaseSeconds, st.TeacherSeconds)
+
+	r, err := ev.measure("base", seed, base)
+	if err != nil {
+		return err
+	}
+	r.Steps, r.Seconds, r.CPUSeconds = tr.Steps, st.BaseSeconds, st.BaseCPUSeconds
+	ex.add(r)
+
+	for _, m := range cfg.methods {
+		ex.setWhat(fmt.Sprintf("seed %d %s", seed, m))
+		t0, c0 = time.Now(), cputime.Now()
+		var model unlearn.LM
+		var steps int
+		uc := unlearn.UnlearnConfig{Steps: cfg.steps, LR: cfg.unlearnLR, ClipNorm: cfg.clip, Seed: uint64(seed),
+			StopAtTarget: cfg.stopAtTarget, Progress: func(_ int, l float64) { ex.step(l) }}
+		if cfg.retainWeight > 0 {
+			uc.Retain, uc.RetainBatch, uc.RetainWeight = retain, cfg.retainBatch, cfg.retainWeight
+		}
+		switch m {
+		case "loo", "full", "alternating", "ga":
+			if model, err = unlearn.CloneLM(base); err != nil {
+				return err
+			}
+			var ur unlearn.UnlearnResult
+			if m == "ga" {
+				uc.StopAtTarget = false
+				ur, err = unlearn.GradientAscent(ctx, model, reqs, uc)
+			} else {
+				uc.Method = map[string]unlearn.Method{"loo": unlearn.LeaveOneOut, "full": unlearn.FullEnsemble, "alternating": unlearn.Alternating}[m]
+				ur, err = unlearn.Unlearn(ctx, model, ens, reqs, uc)
+			}
+			steps = ur.Steps
+		case "sisa":
+			var files []string
+			var retrained []int
+			files, retrained, err = unlearn.SISARetrain(ctx, shardFiles, teacherFiles, forgetSeqs, tc, filepath.Join(dir, "sisa"), cfg.workers)
+			if err == nil {
+				var ts []unlearn.LM
+				if ts, err = unlearn.LoadTeachers(files); err == nil {
+					model = (&unlearn.Ensemble{Teachers: ts, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}).LM(-1)
+					if g, ok := ts[0].(*unlearn.GPTLM); ok {
+						model = maxLenLM{model, g.MaxLen()}
+					}
+				}
+			}
+			steps = len(retrained)
+		case "retrain":
+			var rr unlearn.TrainResult
+			model, rr, err = unlearn.RetrainWithout(ctx, all, forgetSeqs, tc)
+			steps = rr.Steps
+		}
+		if err != nil {
+			return err
+		}
+		sec, cpu := time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds()
+		r, err := ev.measure(m, seed, model)
+		if err != nil {
+			return err
+		}
+		r.Steps, r.Seconds, r.CPUSeconds = steps, sec, cpu
+		ex.add(r)
+	}
+	return nil
+}
+
+// add records a measurement and prints it.
+func (ex *experiment) add(r runResult) {
+	ex.res.Runs = append(ex.res.Runs, r)
+	fmt.Fprintf(ex.stderr, "seed %d %-11s forgotten exposure %5.2f (extrap. %5.2f), extracted beam %3.0f%% sample %3.0f%%; control exposure %5.2f; perplexity %.2f; %d steps, %.1f s (%.1f cpu-s)\n",
+		r.Seed, r.Method, r.ForgetExposure, r.ForgetExposureExtra, 100*r.BeamRate, 100*r.SampleRate, r.ControlExposure,
+		r.Perplexity, r.Steps, r.Seconds, r.CPUSeconds)
+}
+
+// maxLenLM gives an ensemble of GPT teachers their context length, so that
+// unlearn's scoring splits long sequences into windows as it does for a
+// single GPT (Ensemble.LM's model has no MaxLen method).
+type maxLenLM struct {
+	unlearn.LM
+	n int
+}
+
+// MaxLen returns the context length of the ensemble's teachers.
+func (m maxLenLM) MaxLen() int { return m.n }
+
+// without returns seqs minus every copy of the sequences in drop.
+func without(seqs, drop [][]int) [][]int {
+	var out [][]int
+	for _, s := range seqs {
+		if !slices.ContainsFunc(drop, func(d []int) bool { return slices.Equal(d, s) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func encodeAll(v *unlearn.Vocab, ss [][]string) [][]int {
+	out := make([][]int, len(ss))
+	for i, s := range ss {
+		out[i] = v.Encode(s)
+	}
+	return out
+}
+
+func secretsOf(v *unlearn.Vocab, cs []unlearn.Canary) [][]int {
+	out := make([][]int, len(cs))
+	for i, c := range cs {
+		out[i] = v.Encode(c.Secret)
+	}
+	return out
+}
+
+// evaluator measures a model's privacy and utility at one seed.
+type evaluator struct {
+	ex              *experiment
+	prefix          []int
+	forget, control [][]int
+	refs            [][]int
+	allowed         []int
+	rng             *rand.Rand
+}
+
+// measure scores m: exposures, extraction, held-out perplexity.
+func (ev *evaluator) measure(method string, seed int, m unlearn.LM) (runResult, error) {
+	secrets := append(slices.Clone(ev.forget), ev.control...)
+	in, exn, err := unlearn.Exposures(m, ev.prefix, secrets, ev.refs)
+	if err != nil {
+		return runResult{}, fmt.Errorf("%s, seed %d: exposure: %w", method, seed, err)
+	}
+	nf := len(ev.forget)
+	r := runResult{Method: method, Seed: seed, ForgetExposure: mean(in[:nf]), ForgetExposureExtra: mean(exn[:nf]),
+		ControlExposure: mean(in[nf:]), ControlExposureExtra: mean(exn[nf:])}
+	for _, x := range in[:nf] {
+		r.ForgetValues = append(r.ForgetValues, num(x))
+	}
+	next := unlearn.NextLogProbs(m)
+	length := len(ev.forget[0])
+	beam, sample, ctrl := 0, 0, 0
+	for i, s := range secrets {
+		beams := metrics.BeamSearch(next, ev.prefix, length, ev.ex.cfg.beam, ev.allowed)
+		hit := metrics.CountMatches(s, [][]int{beams[0].Tokens}) > 0
+		if i >= nf {
+			if hit {
+				ctrl++
+			}
+			continue
+		}
+		if hit {
+			beam++
+		}
+		cands := metrics.SampleContinuations(next, ev.prefix, length, ev.ex.cfg.samples, ev.allowed, 1, ev.rng)
+		if metrics.CountMatches(s, cands) > 0 {
+			sample++
+		}
+	}
+	r.BeamRate, r.SampleRate = num(float64(beam)/float64(nf)), num(float64(sample)/float64(nf))
+	r.ControlBeamRate = num(math.NaN())
+	if len(ev.control) > 0 {
+		r.ControlBeamRate = num(float64(ctrl) / float64(len(ev.control)))
+	}
+	r.Perplexity = num(unlearn.Perplexity(m, ev.ex.held))
+	return r, nil
+}
+
+// mean is the mean of xs, NaN for none.
+func mean(xs []float64) num {
+	if len(xs) == 0 {
+		return num(math.NaN())
+	}
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return num(s / float64(len(xs)))
+}
+
+func printReport(w io.Writer, r *results) {
+	d := r.Data
+	fmt.Fprintf(w, "%s: %d training lines (%d tokens, canaries included), held out %d lines (%d tokens) of %d users; vocabulary %d; randomness space %.0f\n",
+		r.Corpus, d.TrainRecords, d.TrainTokens, d.HeldoutRecords, d.HeldoutTokens, d.HeldoutUsers, d.Vocab, float64(d.Space))
+	fmt.Fprintf(w, "model %+v, %d parameters; %v\n", r.Model, r.Params, r.Config)
+	fmt.Fprintf(w, "mean ± 95%% interval over seeds; exposure in bits (interpolated, capped at log2 refs; extrapolated in brackets); extraction = share of forgotten canaries\n")
+	fmt.Fprintf(w, "%-12s %-26s %-12s %-12s %-13s %-15s %-10s %s\n", "method", "forgotten exposure", "beam", "sample", "control exp.", "perplexity", "wall s", "cpu-s")
+	pm := func(s stat, scale float64, prec int) string {
+		return fmt.Sprintf("%.*f±%.*f", prec, scale*float64(s.Mean), prec, scale*float64(s.CI95))
+	}
+	for _, s := range r.Summary {
+		fmt.Fprintf(w, "%-12s %-26s %-12s %-12s %-13s %-15s %-10s %s\n", s.Method,
+			pm(s.ForgetExposure, 1, 2)+" ("+pm(s.ForgetExtra, 1, 1)+")", pm(s.BeamRate, 100, 0)+"%", pm(s.SampleRate, 100, 0)+"%",
+			pm(s.ControlExposure, 1, 2), pm(s.Perplexity, 1, 2), pm(s.Seconds, 1, 1), pm(s.CPUSeconds, 1, 1))
+	}
+	for _, m := range append([]string{"base"}, r.Methods...) {
+		fmt.Fprintf(w, "  %-12s %s\n", m, methodInfo[m])
+	}
+	for _, s := range r.Setup {
+		fmt.Fprintf(w, "seed %d: teachers %.1f s (%.1f cpu-s), shard tokens %v, forgotten canaries' owners %v\n",
+			s.Seed, s.TeacherSeconds, s.TeacherCPUSeconds, s.ShardTokens, s.Owners)
+	}
+	if r.Plot != "" {
+		fmt.Fprintf(w, "plot: %s\n", r.Plot)
+	}
+	if r.Interrupted {
+		fmt.Fprintln(w, "(interrupted: rows hold the finished measurements only)")
+	}
+	fmt.Fprintf(w, "%d measurements, %.0f s (%.0f cpu-s)\n", len(r.Runs), r.Seconds, r.CPUSeconds)
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-ml/cairn/data"
+)
+
+func skipWithoutData(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(data.Dir(), "wikitext2", "valid.txt.gz")); err != nil {
+		t.Skipf("WikiText-2 not found (set CAIRN_DATA): %v", err)
+	}
+}
+
+// tiny is a configuration that runs every method on a slice of WikiText-2
+// in a few seconds.
+func tiny(t *testing.T) config {
+	t.Helper()
+	cfg, err := parseFlags(flag.NewFlagSet("test", flag.ContinueOnError), []string{
+		"-records", "700", "-vocab", "150", "-shards", "2", "-canaries", "2", "-controls", "1", "-reps", "3",
+		"-refs", "60", "-beam", "3", "-samples", "5", "-hidden", "8", "-embed", "8", "-epochs", "1",
+		"-steps", "3", "-seeds", "2", "-json", "-out", t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// rawResults mirrors results with plain numbers (JSON null, a NaN or
+// infinite value, decodes as 0 into a pointer left nil).
+type rawResults struct {
+	Data struct {
+		TrainRecords  int `json:"train_records"`
+		TrainTokens   int `json:"train_tokens"`
+		HeldoutTokens int `json:"heldout_tokens"`
+		Vocab         int `json:"vocab"`
+	} `json:"data"`
+	Methods []string `json:"methods"`
+	Summary []struct {
+		Method         string
+		N              int
+		ForgetExposure struct{ Mean, CI95 *float64 } `json:"forget_exposure"`
+		Perplexity     struct{ Mean, CI95 *float64 } `json:"heldout_perplexity"`
+	} `json:"summary"`
+	Runs []struct {
+		Method         string    `json:"method"`
+		Seed           int       `json:"seed"`
+		ForgetExposure *float64  `json:"forget_exposure"`
+		BeamRate       *float64  `json:"beam_extraction"`
+		SampleRate     *float64  `json:"sample_extraction"`
+		Perplexity     *float64  `json:"heldout_perplexity"`
+		ForgetValues   []float64 `json:"forget_exposures"`
+	} `json:"runs"`
+	Setup []struct {
+		Owners      []int `json:"owners"`
+		ShardTokens []int `json:"shard_tokens"`
+	} `json:"setup"`
+	Interrupted bool   `json:"interrupted"`
+	Plot        string `json:"plot"`
+}
+
+func lastJSON(t *testing.T, out string) rawResults {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var res rawResults
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("last line is not JSON: %v\n%s", err, out)
+	}
+	return res
+}
+
+// TestRunTiny runs the whole comparison on a slice: the JSON line holds a
+// measurement per (method, seed), the base included, with exposures at most
+// log2(refs), extraction rates in [0, 1] and a finite perplexity above 1;
+// a summary row per method over both seeds; owners that are shards; and
+// the PNG exists. LOO from a model already at the LOO ensemble's level
+// takes no step and leaves the base's measurements.
+func TestRunTiny(t *testing.T) {
+	skipWithoutData(t)
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 0
+	cfg := tiny(t)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, errOut.String())
+	}
+	res := lastJSON(t, out.String())
+	want := append([]string{"base"}, allMethods...)
+	if len(res.Runs) != 2*len(want) || len(res.Summary) != len(want) || len(res.Setup) != 2 {
+		t.Fatalf("%d runs, %d summary rows, %d setups: want %d, %d, 2", len(res.Runs), len(res.Summary), len(res.Setup), 2*len(want), len(want))
+	}
+	for i, r := range res.Runs {
+		if r.Method != want[i%len(want)] || r.Seed != 1+i/len(want) {
+			t.Errorf("run %d: %s seed %d, want %s seed %d", i, r.Method, r.Seed, want[i%len(want)], 1+i/len(want))
+		}
+		if r.ForgetExposure == nil || *r.ForgetExposure > 5.91 || len(r.ForgetValues) != 2 {
+			t.Errorf("run %d (%s): forgotten exposure %v (%v), want at most log2(60) for 2 canaries", i, r.Method, r.ForgetExposure, r.ForgetValues)
+		}
+		for _, x := range []*float64{r.BeamRate, r.SampleRate} {
+			if x == nil || *x < 0 || *x > 1 {
+				t.Errorf("run %d (%s): extraction rate %v", i, r.Method, x)
+			}
+		}
+		if r.Perplexity == nil || !(*r.Perplexity > 1) || *r.Perplexity > 1000 {
+			t.Errorf("run %d (%s): perplexity %v", i, r.Method, r.Perplexity)
+		}
+	}
+	for i, s := range res.Summary {
+		if s.Method != want[i] || s.N != 2 || s.ForgetExposure.Mean == nil || s.ForgetExposure.CI95 == nil || s.Perplexity.Mean == nil {
+			t.Errorf("summary row %d: %+v", i, s)
+		}
+	}
+	for _, s := range res.Setup {
+		if len(s.Owners) != 2 || len(s.ShardTokens) != 2 {
+			t.Errorf("setup %+v: want 2 owners and 2 shards", s)
+		}
+		for _, o := range s.Owners {
+			if o < 0 || o > 1 {
+				t.Errorf("owner %d is not a shard", o)
+			}
+		}
+	}
+	if res.Data.Vocab != 150 || res.Data.HeldoutTokens == 0 || res.Data.TrainTokens == 0 {
+		t.Errorf("data %+v", res.Data)
+	}
+	if st, err := os.Stat(res.Plot); err != nil || st.Size() == 0 {
+		t.Errorf("plot %q: %v", res.Plot, err)
+	}
+	if !strings.Contains(out.String(), "retrain") || !strings.Contains(errOut.String(), "ETA") {
+		t.Errorf("report or progress missing:\n%s\n%s", out.String(), errOut.String())
+	}
+}
+
+// TestInterrupted: a cancelled context stops the run with the context's
+// error after printing the JSON line, marked interrupted.
+func TestInterrupted(t *testing.T) {
+	skipWithoutData(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err := run(ctx, tiny(t), &out, io.Discard)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if res := lastJSON(t, out.String()); !res.Interrupted || len(res.Runs) != 0 {
+		t.Errorf("interrupted %v with %d runs", res.Interrupted, len(res.Runs))
+	}
+}
+
+// TestFlags: bad flags are errors; -quick sets its values but explicit
+// flags win.
+func TestFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-corpus", "ptb"}, {"-out", ""}, {"-records", "-1"}, {"-heldout", "0"}, {"-heldout", "1"}, {"-vocab", "10"},
+		{"-shards", "1"}, {"-canaries", "0"}, {"-controls", "-1"}, {"-reps", "0"}, {"-refs", "5"}, {"-beam", "0"},
+		{"-samples", "0"}, {"-arch", "rnn"}, {"-hidden", "0"}, {"-dropout", "1"}, {"-epochs", "0"}, {"-workers", "0"},
+		{"-steps", "0"}, {"-seeds", "0"}, {"-lr", "0"}, {"-unlearn-lr", "-1"}, {"-clip", "-1"}, {"-retain-weight", "-1"},
+		{"-agg", "max"}, {"-temperature", "0"}, {"-methods", "loo,bogus"}, {"-methods", "loo,loo"}, {"-methods", ""},
+		{"extra"}, {"-nosuchflag"},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		if _, err := parseFlags(fs, args); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+	cfg, err := parseFlags(flag.NewFlagSet("test", flag.ContinueOnError), []string{"-quick", "-steps", "7", "-methods", "loo,retrain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.steps != 7 || cfg.records != 1500 || cfg.hidden != 64 || cfg.seeds != 2 || strings.Join(cfg.methods, ",") != "loo,retrain" {
+		t.Errorf("-quick with overrides: %+v", cfg)
+	}
+	cfg, err = parseFlags(flag.NewFlagSet("test", flag.ContinueOnError), nil)
+	if err != nil || cfg.seeds != 3 || len(cfg.methods) != len(allMethods) || cfg.refs != 10000 || cfg.canaries != 10 || cfg.controls != 5 {
+		t.Errorf("defaults: %+v, %v", cfg, err)
+	}
+}
+
+// TestPlot draws a table with a missing interval (one seed) and a NaN
+// perplexity (left out) into a PNG file.
+func TestPlot(t *testing.T) {
+	res := &results{Corpus: "wikitext2", Seeds: 3, Summary: []summary{
+		{Method: "base", ForgetExposure: stat{8, 1}, Perplexity: stat{120, 2}},
+		{Method: "loo", ForgetExposure: stat{2, 0}, Perplexity: stat{121, 0}},
+		{Method: "ga", ForgetExposure: stat{1, 0.5}, Perplexity: stat{num(math.NaN()), 0}},
+	}}
+	p := filepath.Join(t.TempDir(), "p.png")
+	if err := plotTradeoff(res, p); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("%s is not a PNG (%v)", p, err)
+	}
+}
+
+// TestGPTSISA: with GPT teachers the SISA ensemble scores held-out lines
+// longer than their context (65 positions) in windows, as one GPT does.
+func TestGPTSISA(t *testing.T) {
+	skipWithoutData(t)
+	cfg := tiny(t)
+	cfg.arch, cfg.hidden, cfg.records, cfg.methods, cfg.seeds = "gpt", 8, 500, []string{"sisa"}, 1
+	var out bytes.Buffer
+	if err := run(context.Background(), cfg, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	res := lastJSON(t, out.String())
+	if len(res.Runs) != 2 || res.Runs[1].Method != "sisa" || res.Runs[1].Perplexity == nil || !(*res.Runs[1].Perplexity > 1) {
+		t.Errorf("runs %+v", res.Runs)
+	}
+}
