@@ -194,6 +194,18 @@ type ensembleLM struct {
 
 func (m *ensembleLM) VocabSize() int { return m.e.Teachers[0].VocabSize() }
 
+// MaxLen is the shortest context of the teachers (0: all unlimited), so
+// that scoring splits longer sequences into windows as for one model.
+func (m *ensembleLM) MaxLen() int {
+	n := 0
+	for _, t := range m.e.Teachers {
+		if l := maxLen(t); l > 0 && (n == 0 || l < n) {
+			n = l
+		}
+	}
+	return n
+}
+
 func (m *ensembleLM) Logits(ids []int, n, t int) *tensor.Tensor {
 	seqs := make([][]int, n)
 	for i := range seqs {

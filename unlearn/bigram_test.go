@@ -119,7 +119,7 @@ func TestBigramClosedForm(t *testing.T) {
 		teachers[m] = &tableLM{rows: countTable(shardSeqs[m], v, k)}
 	}
 	base := countTable(all, v, k)
-	retrained := &tableLM{rows: countTable(without(all, [][]int{canary}), v, k)}
+	retrained := &tableLM{rows: countTable(Without(all, [][]int{canary}), v, k)}
 	flat := make([]float32, 0, v*v)
 	for _, row := range base {
 		for _, x := range row {

@@ -106,7 +106,7 @@ func TestEndToEndLOO(t *testing.T) {
 	held := vocab.Sequences(heldOut)
 	req := Request{Tokens: vocab.Sequence(f.Tokens(cans[0].Secret)), Owner: owner, Start: len(prefix)}
 	ens := &Ensemble{Teachers: teachers}
-	ucfg := UnlearnConfig{Steps: 60, LR: 1e-2, Retain: without(all, [][]int{req.Tokens}), RetainBatch: 8}
+	ucfg := UnlearnConfig{Steps: 60, LR: 1e-2, Retain: Without(all, [][]int{req.Tokens}), RetainBatch: 8}
 	run := func(method Method) (LM, float64, float64) {
 		s, _ := CloneLM(base)
 		c := ucfg

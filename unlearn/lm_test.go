@@ -180,3 +180,29 @@ func TestUnlearnGPTStudent(t *testing.T) {
 		t.Errorf("KL %v -> %v", first, last)
 	}
 }
+
+// TestEnsembleMaxLen checks that an ensemble of GPT teachers scores a
+// sequence longer than their context in windows, as one GPT does, instead
+// of running past its positions: its MaxLen is the shortest context.
+func TestEnsembleMaxLen(t *testing.T) {
+	var ts []LM
+	for i, n := range []int{12, 8} {
+		m, err := NewLM(rand.New(rand.NewPCG(uint64(i), 3)), ModelConfig{Arch: "gpt", Vocab: 7, Hidden: 8, MaxPositions: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, m)
+	}
+	e := (&Ensemble{Teachers: ts, Sizes: []float64{1, 1}}).LM(-1)
+	if got := maxLen(e); got != 8 {
+		t.Fatalf("ensemble MaxLen %d, want 8", got)
+	}
+	seq := make([]int, 30)
+	for i := range seq {
+		seq[i] = i % 7
+	}
+	lp := TokenLogProbs(e, [][]int{seq})
+	if len(lp) != 1 || len(lp[0]) != len(seq)-1 {
+		t.Fatalf("got %d rows, first of %d log-probabilities; want 1 of %d", len(lp), len(lp[0]), len(seq)-1)
+	}
+}

@@ -322,12 +322,14 @@ func RetrainWithout(ctx context.Context, seqs, forget [][]int, cfg TrainConfig) 
 	if err != nil {
 		return nil, TrainResult{}, err
 	}
-	res, err := Train(ctx, m, without(seqs, forget), cfg)
+	res, err := Train(ctx, m, Without(seqs, forget), cfg)
 	return m, res, err
 }
 
-// without returns seqs minus every sequence equal to one in forget.
-func without(seqs, forget [][]int) [][]int {
+// Without returns seqs minus every sequence equal to one in forget (all
+// its copies), the training data of the retrain-without reference and the
+// retain set of the fine-tuning methods.
+func Without(seqs, forget [][]int) [][]int {
 	var out [][]int
 	for _, s := range seqs {
 		if !slices.ContainsFunc(forget, func(f []int) bool { return slices.Equal(f, s) }) {
@@ -357,7 +359,7 @@ func SISARetrain(ctx context.Context, shardFiles, teacherFiles []string, forget 
 		if err != nil {
 			return nil, nil, err
 		}
-		kept := without(sh.Sequences, forget)
+		kept := Without(sh.Sequences, forget)
 		if len(kept) == len(sh.Sequences) {
 			continue
 		}

@@ -705,7 +705,7 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	retain := without(all, forgetSeqs) // the guard must not teach the canaries again
+	retain := unlearn.Without(all, forgetSeqs) // the guard must not teach the canaries again
 	ex.res.Data.TrainRecords = len(recs)
 	ex.res.Data.TrainTokens = 0
 	for _, s := range all {
@@ -801,9 +801,6 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 				var ts []unlearn.LM
 				if ts, err = unlearn.LoadTeachers(files); err == nil {
 					model = (&unlearn.Ensemble{Teachers: ts, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}).LM(-1)
-					if g, ok := ts[0].(*unlearn.GPTLM); ok {
-						model = maxLenLM{model, g.MaxLen()}
-					}
 				}
 			}
 			steps = len(retrained)
@@ -832,28 +829,6 @@ func (ex *experiment) add(r runResult) {
 	fmt.Fprintf(ex.stderr, "seed %d %-11s forgotten exposure %5.2f (extrap. %5.2f), extracted beam %3.0f%% sample %3.0f%%; control exposure %5.2f; perplexity %.2f; %d steps, %.1f s (%.1f cpu-s)\n",
 		r.Seed, r.Method, r.ForgetExposure, r.ForgetExposureExtra, 100*r.BeamRate, 100*r.SampleRate, r.ControlExposure,
 		r.Perplexity, r.Steps, r.Seconds, r.CPUSeconds)
-}
-
-// maxLenLM gives an ensemble of GPT teachers their context length, so that
-// unlearn's scoring splits long sequences into windows as it does for a
-// single GPT (Ensemble.LM's model has no MaxLen method).
-type maxLenLM struct {
-	unlearn.LM
-	n int
-}
-
-// MaxLen returns the context length of the ensemble's teachers.
-func (m maxLenLM) MaxLen() int { return m.n }
-
-// without returns seqs minus every copy of the sequences in drop.
-func without(seqs, drop [][]int) [][]int {
-	var out [][]int
-	for _, s := range seqs {
-		if !slices.ContainsFunc(drop, func(d []int) bool { return slices.Equal(d, s) }) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func encodeAll(v *unlearn.Vocab, ss [][]string) [][]int {
