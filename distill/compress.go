@@ -281,8 +281,8 @@ func (d *DualMLM) transformed(op string, ids, typeIDs []int, n, t int) (h, stude
 	}
 	b := d.Teacher.BERT
 	words := joint.IndexSelect(0, ids).Reshape(n, t, b.Config.Hidden)
-	hs := encodeWords(op, b, words, ids, typeIDs, n, t)
-	h = hs[len(hs)-1].Reshape(n*t, b.Config.Hidden)
+	h, _ = b.ForwardEmbeds(words, ids, typeIDs, n, t)
+	h = h.Reshape(n*t, b.Config.Hidden)
 	return d.Teacher.TransformNorm.Forward(d.Teacher.TransformDense.Forward(h).GELU()), student
 }
 
@@ -333,50 +333,10 @@ func (d *DualMLM) Loss(ids, typeIDs, teacherLabels, studentLabels []int, n, t in
 
 // HiddenStates runs the BERT encoder m on ids as m.Forward does and
 // returns its hidden states: the embeddings' output, then each layer's,
-// len(m.Layers)+1 tensors of shape (n, t, Hidden).
+// len(m.Layers)+1 tensors of shape (n, t, Hidden). It is
+// m.HiddenStates.
 func HiddenStates(m *models.BERT, ids, typeIDs []int, n, t int) []*tensor.Tensor {
-	const op = "distill.HiddenStates"
-	if len(ids) != n*t {
-		panic(fmt.Sprintf("%s: %d ids for batch %d × length %d", op, len(ids), n, t))
-	}
-	return encodeWords(op, m, m.Embeddings.Word.Forward(ids, n, t), ids, typeIDs, n, t)
-}
-
-// encodeWords is models.BERT.Forward from the token vectors words (n, t,
-// Hidden) on, keeping every hidden state; ids give the padding mask.
-func encodeWords(op string, m *models.BERT, words *tensor.Tensor, ids, typeIDs []int, n, t int) []*tensor.Tensor {
-	c := m.Config
-	if t > c.MaxPositions {
-		panic(fmt.Sprintf("%s: length %d exceeds MaxPositions %d", op, t, c.MaxPositions))
-	}
-	if typeIDs == nil {
-		typeIDs = make([]int, n*t)
-	}
-	if len(typeIDs) != n*t {
-		panic(fmt.Sprintf("%s: %d segment ids for batch %d × length %d", op, len(typeIDs), n, t))
-	}
-	pos := make([]int, n*t)
-	for i := range pos {
-		pos[i] = i % t
-	}
-	e := m.Embeddings
-	x := words.Add(e.Position.Forward(pos, n, t)).Add(e.TokenType.Forward(typeIDs, n, t))
-	x = e.Dropout.Forward(e.LayerNorm.Forward(x))
-	var mask *tensor.Tensor
-	for i, id := range ids {
-		if id == c.PadID {
-			if mask == nil {
-				mask = tensor.Zeros(n, 1, 1, t)
-			}
-			mask.Data()[i] = float32(math.Inf(-1))
-		}
-	}
-	out := []*tensor.Tensor{x}
-	for _, l := range m.Layers {
-		x = l.Forward(x, mask)
-		out = append(out, x)
-	}
-	return out
+	return m.HiddenStates(ids, typeIDs, n, t)
 }
 
 // AlignWords pairs the first token of each word in two segmentations of

@@ -239,3 +239,64 @@ func (m *BERTForSequenceClassification) Forward(ids, typeIDs []int, n, t int) *t
 func (m *BERTForSequenceClassification) Loss(ids, typeIDs, labels []int, n, t int) *tensor.Tensor {
 	return nn.CrossEntropy(m.Forward(ids, typeIDs, n, t), labels)
 }
+
+// ForwardEmbeds runs the encoder as Forward does, but on the given token
+// vectors words (n, t, Hidden) in place of the looked-up token
+// embeddings: position and segment embeddings are added to them, then
+// LayerNorm, dropout and the layers. ids (n·t) serve only for the padding
+// mask (keys equal to Config.PadID are masked), so they need not be ids
+// of the model's vocabulary. With words = Embeddings.Word.Forward(ids, n,
+// t) it is Forward. It panics on shapes that do not fit, segment ids out
+// of range or t > MaxPositions.
+func (m *BERT) ForwardEmbeds(words *tensor.Tensor, ids, typeIDs []int, n, t int) (hidden, pooled *tensor.Tensor) {
+	hs := m.encode("models.BERT.ForwardEmbeds", words, ids, typeIDs, n, t)
+	x := hs[len(hs)-1]
+	if m.Pooler != nil {
+		pooled = m.Pooler.Forward(x.Narrow(1, 0, 1).Reshape(n, m.Config.Hidden)).Tanh()
+	}
+	return x, pooled
+}
+
+// HiddenStates runs the encoder on ids as Forward does and returns every
+// hidden state: the embeddings' output, then each layer's output,
+// len(Layers)+1 tensors of shape (n, t, Hidden); the last is Forward's
+// hidden. Arguments and panics as Forward.
+func (m *BERT) HiddenStates(ids, typeIDs []int, n, t int) []*tensor.Tensor {
+	const op = "models.BERT.HiddenStates"
+	checkIDs(op, ids, n, t, m.Config.VocabSize)
+	return m.encode(op, m.Embeddings.Word.Forward(ids, n, t), ids, typeIDs, n, t)
+}
+
+// encode is the encoder from the token vectors words on, returning the
+// embeddings' output and each layer's.
+func (m *BERT) encode(op string, words *tensor.Tensor, ids, typeIDs []int, n, t int) []*tensor.Tensor {
+	c := m.Config
+	if n <= 0 || t <= 0 || len(ids) != n*t {
+		panic(fmt.Sprintf("%s: %d ids for batch %d × length %d", op, len(ids), n, t))
+	}
+	if words.NDim() != 3 || words.Dim(0) != n || words.Dim(1) != t || words.Dim(2) != c.Hidden {
+		panic(fmt.Sprintf("%s: token vectors %v for batch %d × length %d × hidden %d", op, words.Shape(), n, t, c.Hidden))
+	}
+	if t > c.MaxPositions {
+		panic(fmt.Sprintf("%s: length %d exceeds MaxPositions %d", op, t, c.MaxPositions))
+	}
+	if typeIDs == nil {
+		typeIDs = make([]int, n*t)
+	}
+	checkIDs(op+" (segment ids)", typeIDs, n, t, c.TypeVocabSize)
+	pos := make([]int, n*t)
+	for i := range pos {
+		pos[i] = i % t
+	}
+	e := m.Embeddings
+	x := words.Add(e.Position.Forward(pos, n, t)).Add(e.TokenType.Forward(typeIDs, n, t))
+	x = e.Dropout.Forward(e.LayerNorm.Forward(x))
+	mask := paddingBias(ids, n, t, c.PadID)
+	out := make([]*tensor.Tensor, 0, len(m.Layers)+1)
+	out = append(out, x)
+	for _, l := range m.Layers {
+		x = l.Forward(x, mask)
+		out = append(out, x)
+	}
+	return out
+}
