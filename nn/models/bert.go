@@ -124,30 +124,8 @@ func NewBERT(rng *rand.Rand, c BERTConfig) *BERT {
 // or segment ids out of range or t > MaxPositions.
 func (m *BERT) Forward(ids, typeIDs []int, n, t int) (hidden, pooled *tensor.Tensor) {
 	const op = "models.BERT.Forward"
-	c := m.Config
-	checkIDs(op, ids, n, t, c.VocabSize)
-	if t > c.MaxPositions {
-		panic(fmt.Sprintf("%s: length %d exceeds MaxPositions %d", op, t, c.MaxPositions))
-	}
-	if typeIDs == nil {
-		typeIDs = make([]int, n*t)
-	}
-	checkIDs(op+" (segment ids)", typeIDs, n, t, c.TypeVocabSize)
-	pos := make([]int, n*t)
-	for i := range pos {
-		pos[i] = i % t
-	}
-	e := m.Embeddings
-	x := e.Word.Forward(ids, n, t).Add(e.Position.Forward(pos, n, t)).Add(e.TokenType.Forward(typeIDs, n, t))
-	x = e.Dropout.Forward(e.LayerNorm.Forward(x))
-	mask := paddingBias(ids, n, t, c.PadID)
-	for _, l := range m.Layers {
-		x = l.Forward(x, mask)
-	}
-	if m.Pooler != nil {
-		pooled = m.Pooler.Forward(x.Narrow(1, 0, 1).Reshape(n, c.Hidden)).Tanh()
-	}
-	return x, pooled
+	checkIDs(op, ids, n, t, m.Config.VocabSize)
+	return m.pool(m.encode(op, m.Embeddings.Word.Forward(ids, n, t), ids, typeIDs, n, t), n)
 }
 
 // Forward applies the layer to x (n, t, Hidden) with an additive
@@ -249,7 +227,12 @@ func (m *BERTForSequenceClassification) Loss(ids, typeIDs, labels []int, n, t in
 // t) it is Forward. It panics on shapes that do not fit, segment ids out
 // of range or t > MaxPositions.
 func (m *BERT) ForwardEmbeds(words *tensor.Tensor, ids, typeIDs []int, n, t int) (hidden, pooled *tensor.Tensor) {
-	hs := m.encode("models.BERT.ForwardEmbeds", words, ids, typeIDs, n, t)
+	return m.pool(m.encode("models.BERT.ForwardEmbeds", words, ids, typeIDs, n, t), n)
+}
+
+// pool returns the last of the hidden states hs and, with a pooler, the
+// pooled first token.
+func (m *BERT) pool(hs []*tensor.Tensor, n int) (hidden, pooled *tensor.Tensor) {
 	x := hs[len(hs)-1]
 	if m.Pooler != nil {
 		pooled = m.Pooler.Forward(x.Narrow(1, 0, 1).Reshape(n, m.Config.Hidden)).Tanh()
