@@ -54,4 +54,15 @@
 // [MeanCI] gives the mean of repeated measurements (one per seed) with the
 // half-width of its Student-t confidence interval; [StudentTQuantile] is
 // the quantile function it uses (scipy's t.ppf).
+//
+// # VQA accuracy
+//
+// [VQAAccuracy] is the official VQA score of one answer against the ten
+// human answers: min(#matches/3, 1) averaged over the ten leave-one-out
+// subsets, after the official script's normalisation ([VQANormalize]:
+// punctuation, digit words, articles, contractions, quirks included).
+// [VQAOfficial] normalises the human answers as the script does,
+// [VQANormalizeGT] fully. [EvalVQA] averages over questions, overall and
+// per answer and question type (each question's own mean, where the
+// script keeps its last leave-one-out value).
 package metrics
