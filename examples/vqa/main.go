@@ -208,7 +208,11 @@ func llmRows(ctx context.Context, c config, test, pool []vqa.Question, stderr io
 			}})
 		}
 	case c.captioner != "":
-		hc := &vqa.HTTPCaptioner{BaseURL: c.captioner, Model: c.capModel}
+		cl, err := openai.New(openai.WithBaseURL(c.captioner), openai.WithModel(c.capModel))
+		if err != nil {
+			return nil, err
+		}
+		hc := &vqa.HTTPCaptioner{Client: cl}
 		for _, s := range strings.Split(c.strategies, ",") {
 			d := vqa.Decoding{Strategy: vqa.Strategy(strings.TrimSpace(s)), Captions: c.nCaptions, Seed: c.seed}
 			cache := map[int64][]string{}

@@ -76,11 +76,22 @@ func (c *Client) Chat(ctx context.Context, msgs []prompt.Message, o prompt.GenOp
 	if err != nil {
 		return "", err
 	}
-	body, err := c.post(ctx, chatPath, chatRequest{Model: c.model, Messages: msgs, genFields: g})
+	return c.ChatJSON(ctx, chatRequest{Model: c.model, Messages: msgs, genFields: g})
+}
+
+// ChatJSON posts a request body of the caller's making to
+// /v1/chat/completions, with the client's timeout, retries and key
+// redaction, and returns the content of the first choice's message. It is
+// for requests Chat cannot express: messages whose content is an array of
+// text and image_url parts (vision models), or fields only some servers
+// know. body is marshalled with encoding/json; its "model" field is the
+// caller's to set (Model gives the client's).
+func (c *Client) ChatJSON(ctx context.Context, body any) (string, error) {
+	raw, err := c.post(ctx, chatPath, body)
 	if err != nil {
 		return "", err
 	}
-	r, err := decodeResponse(body)
+	r, err := decodeResponse(raw)
 	if err != nil {
 		return "", c.wrapf(err, "openai: POST %s: %v", chatPath, err)
 	}

@@ -1,17 +1,15 @@
 package vqa
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/cairn-ml/cairn/prompt"
+	"github.com/cairn-ml/cairn/prompt/openai"
 )
 
 // DefaultCaptionPrompt is the instruction HTTPCaptioner sends with the
@@ -24,27 +22,21 @@ const DefaultCaptionPrompt = "Describe this image in one sentence."
 // content is the text prompt and the image as a data URL
 // ({"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,…"}}).
 //
-// prompt/openai's Client sends string contents only, so this type makes its
-// own request with net/http. Decoding maps to the request: Greedy to
+// The request goes through the openai.Client's ChatJSON, with its
+// timeout, retries and key redaction. Decoding maps to the request: Greedy to
 // temperature 0; TopK and TopP to temperature, top_k or top_p, and seed
 // (Seed+i for the i-th caption; one request per caption, since servers
 // differ in supporting n); MaxLen to max_tokens. The chat API has no beam
 // or contrastive search: those strategies fail with an error wrapping
 // prompt.ErrUnsupported (put server-specific fields in Extra instead).
 type HTTPCaptioner struct {
-	// BaseURL is the server, such as "http://localhost:8080" (with or
-	// without /v1).
-	BaseURL string
-	// Model is the "model" field ("": left out).
-	Model string
-	// APIKey, if set, is sent as a bearer token.
-	APIKey string
+	// Client is the server connection (base URL, model, key, retries):
+	// openai.New(openai.WithBaseURL(url), openai.WithModel(name)).
+	Client *openai.Client
 	// Prompt is the text sent with the image ("": DefaultCaptionPrompt).
 	Prompt string
 	// Extra fields are added to every request body as they are.
 	Extra map[string]any
-	// Client sends the requests (nil: http.DefaultClient).
-	Client *http.Client
 }
 
 var _ Captioner = (*HTTPCaptioner)(nil)
@@ -77,6 +69,9 @@ func (c *HTTPCaptioner) Caption(ctx context.Context, img Image, d Decoding) ([]s
 	if len(img.Data) == 0 {
 		return nil, fmt.Errorf("vqa: image %d has no data to send", img.ID)
 	}
+	if c.Client == nil {
+		return nil, fmt.Errorf("vqa: HTTPCaptioner without a Client")
+	}
 	text := c.Prompt
 	if text == "" {
 		text = DefaultCaptionPrompt
@@ -96,8 +91,8 @@ func (c *HTTPCaptioner) Caption(ctx context.Context, img Image, d Decoding) ([]s
 			{Type: "image_url", ImageURL: &imageURL{URL: DataURL(img)}},
 		}}}
 		body["max_tokens"] = d.MaxLen
-		if c.Model != "" {
-			body["model"] = c.Model
+		if m := c.Client.Model(); m != "" {
+			body["model"] = m
 		}
 		switch d.Strategy {
 		case Greedy:
@@ -109,7 +104,7 @@ func (c *HTTPCaptioner) Caption(ctx context.Context, img Image, d Decoding) ([]s
 		default:
 			return nil, fmt.Errorf("vqa: unknown decoding strategy %q", d.Strategy)
 		}
-		t, err := c.post(ctx, body)
+		t, err := c.Client.ChatJSON(ctx, body)
 		if err != nil {
 			return nil, fmt.Errorf("vqa: caption image %d: %w", img.ID, err)
 		}
@@ -118,62 +113,4 @@ func (c *HTTPCaptioner) Caption(ctx context.Context, img Image, d Decoding) ([]s
 		}
 	}
 	return out, nil
-}
-
-func (c *HTTPCaptioner) post(ctx context.Context, body map[string]any) (string, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return "", err
-	}
-	u := strings.TrimSuffix(strings.TrimSuffix(c.BaseURL, "/"), "/v1") + "/v1/chat/completions"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.APIKey)
-	}
-	hc := c.Client
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", redact(err.Error(), c.APIKey)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode/100 != 2 {
-		msg := string(raw)
-		if len(msg) > 500 {
-			msg = msg[:500]
-		}
-		return "", redact(fmt.Sprintf("POST /v1/chat/completions: status %d: %s", resp.StatusCode, msg), c.APIKey)
-	}
-	var r struct {
-		Choices []struct {
-			Message struct {
-				Content string `json:"content"`
-			} `json:"message"`
-		} `json:"choices"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", fmt.Errorf("POST /v1/chat/completions: %w", err)
-	}
-	if len(r.Choices) == 0 {
-		return "", fmt.Errorf("POST /v1/chat/completions: no choices in the reply")
-	}
-	return r.Choices[0].Message.Content, nil
-}
-
-// redact makes an error of msg with the API key replaced.
-func redact(msg, key string) error {
-	if key != "" {
-		msg = strings.ReplaceAll(msg, key, "[REDACTED]")
-	}
-	return fmt.Errorf("%s", msg)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/cairn-ml/cairn/prompt"
+	"github.com/cairn-ml/cairn/prompt/openai"
 )
 
 const questionsJSON = `{"questions": [
@@ -259,7 +260,14 @@ func TestHTTPCaptioner(t *testing.T) {
 	}))
 	defer srv.Close()
 	png := []byte("\x89PNG\r\n\x1a\n0000")
-	c := &HTTPCaptioner{BaseURL: srv.URL + "/v1", Model: "llava", APIKey: "k3y", Extra: map[string]any{"repeat_penalty": 1.0}}
+	client := func(key string) *openai.Client {
+		cl, err := openai.New(openai.WithBaseURL(srv.URL+"/v1"), openai.WithModel("llava"), openai.WithAPIKey(key), openai.WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	c := &HTTPCaptioner{Client: client("k3y"), Extra: map[string]any{"repeat_penalty": 1.0}}
 	ctx := context.Background()
 	got, err := c.Caption(ctx, Image{ID: 3, Data: png}, Decoding{})
 	if err != nil || !slices.Equal(got, []string{"A dog."}) {
@@ -284,7 +292,7 @@ func TestHTTPCaptioner(t *testing.T) {
 	if _, err := c.Caption(ctx, Image{ID: 3, Data: png}, Decoding{Strategy: Beam}); !errors.Is(err, prompt.ErrUnsupported) {
 		t.Errorf("beam: %v", err)
 	}
-	c.APIKey = "wrong"
+	c.Client = client("wrong")
 	_, err = c.Caption(ctx, Image{ID: 3, Data: png}, Decoding{})
 	if err == nil || strings.Contains(err.Error(), "wrong") || !strings.Contains(err.Error(), "400") {
 		t.Errorf("bad key: %v", err)
