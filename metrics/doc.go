@@ -65,4 +65,15 @@
 // [VQANormalizeGT] fully. [EvalVQA] averages over questions, overall and
 // per answer and question type (each question's own mean, where the
 // script keeps its last leave-one-out value).
+//
+// # Question answering and translation
+//
+// [ExactMatch], [AnswerF1] and [EvalQA] score extractive answers as the
+// SQuAD and MLQA scripts do, with MLQA's language-specific normalisation
+// ([NormalizeAnswer], [AnswerTokens]: articles per language, Chinese split
+// into characters); [Match] is the x-LLM repository's containment score.
+// [CorpusBLEU] and [SentenceBLEU] are sacreBLEU's BLEU (13a tokenisation
+// with [Tokenize13a], exponential smoothing, effective order for
+// sentences); [CorpusChrF] and [SentenceChrF] its chrF (character 6-grams,
+// β = 2, whitespace removed).
 package metrics

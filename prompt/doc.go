@@ -24,5 +24,7 @@
 // answers.
 //
 // The methods live beside the backends: prompt/asr (N-best rescoring and
-// generative error correction of speech recognition).
+// generative error correction of speech recognition), prompt/vqa (visual
+// question answering through textual image descriptions) and prompt/xling
+// (cross-lingual instruction data and its evaluation, after x-LLaMA).
 package prompt
