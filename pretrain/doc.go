@@ -47,6 +47,11 @@
 // ELMo's softmax-weighted mix of layers; Adapter is a Houlsby bottleneck
 // adapter.
 //
+// Fine-tuning on sentence pairs (NLI and the like): BatchPairs pads Pairs
+// into one batch, PairTraining runs the epochs of a PairClassifier (such
+// as models.BERTForSequenceClassification) with any optimizer and
+// schedule, and PairAccuracy scores it.
+//
 // # Conventions
 //
 // Special ids a tokenizer lacks are set to -1. Ids equal to PAD, CLS, SEP,

@@ -8,7 +8,8 @@ import (
 // Pair is one sentence-pair example: Tokens = [CLS] A [SEP] B [SEP] with
 // Segments 0 over [CLS] A [SEP] and 1 over B [SEP]. Label is 1 for a random
 // next segment (NSP) or a swapped order (SOP), 0 for the actual
-// continuation, as BERT and ALBERT store it.
+// continuation, as BERT and ALBERT store it; for classification
+// (BatchPairs, PairTraining) it is the class id.
 type Pair struct {
 	Tokens, Segments []int
 	Label            int

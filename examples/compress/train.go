@@ -1,20 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/cairn-ml/cairn/data"
 	"github.com/cairn-ml/cairn/distill"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/nn/models"
@@ -35,44 +33,21 @@ const (
 
 var allArms = []string{armScratch, armDual, armProj, armHidden}
 
-// readLines returns the non-blank lines of a gzipped text file, at most max
-// of them (0: all).
-func readLines(path string, max int) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() && (max == 0 || len(lines) < max) {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return lines, nil
-}
-
 // loadText reads WikiText-2 (valid and test, the shipped splits) and Tiny
-// Shakespeare, undoes WikiText's "@-@" marks and holds out the last 5% of
+// Shakespeare (at most maxLines non-blank lines of each file; 0: all),
+// undoes WikiText's "@-@" marks (text.CleanWikiText) and holds out the last 5% of
 // the lines of each file.
 func loadText(dir string, maxLines int) (train, heldOut []string, err error) {
-	wiki := strings.NewReplacer(" @-@ ", "-", " @,@ ", ",", " @.@ ", ".", "<unk>", "unk")
 	for _, name := range []string{"wikitext2/valid.txt.gz", "wikitext2/test.txt.gz", "tinyshakespeare/input.txt.gz"} {
-		lines, err := readLines(filepath.Join(dir, name), maxLines)
+		lines, err := data.ReadLines(filepath.Join(dir, name))
 		if err != nil {
 			return nil, nil, fmt.Errorf("MLM text: %w", err)
 		}
+		if maxLines > 0 {
+			lines = lines[:min(maxLines, len(lines))]
+		}
 		for i, l := range lines {
-			lines[i] = wiki.Replace(l)
+			lines[i] = text.CleanWikiText(l)
 		}
 		cut := len(lines) - len(lines)/20
 		train = append(train, lines[:cut]...)

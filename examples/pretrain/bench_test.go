@@ -57,13 +57,13 @@ func BenchmarkFineTuneStep(b *testing.B) {
 		cfg := config{hidden: hidden, layers: 4, heads: 4, seq: 64, ftSeq: 128}
 		bc := cfg.bertConfig(8000, 0)
 		rng := rand.New(rand.NewPCG(1, 2))
-		pairs := make([]encodedPair, 128)
+		pairs := make([]pretrain.Pair, 128)
 		for i := range pairs {
-			p := encodedPair{ids: make([]int, 45), types: make([]int, 45), label: rng.IntN(3)}
-			for k := range p.ids {
-				p.ids[k] = 5 + rng.IntN(7995)
+			p := pretrain.Pair{Tokens: make([]int, 45), Segments: make([]int, 45), Label: rng.IntN(3)}
+			for k := range p.Tokens {
+				p.Tokens[k] = 5 + rng.IntN(7995)
 				if k > 25 {
-					p.types[k] = 1
+					p.Segments[k] = 1
 				}
 			}
 			pairs[i] = p
@@ -71,7 +71,7 @@ func BenchmarkFineTuneStep(b *testing.B) {
 		b.Run(fmt.Sprintf("train-h%d", hidden), func(b *testing.B) {
 			m := models.NewBERTForSequenceClassification(rand.New(rand.NewPCG(1, 1)), bc, 3)
 			opt := optim.NewAdamW(nn.Params(m), 1e-4)
-			ids, types, labels, t := batchPairs(pairs[:32], 0)
+			ids, types, labels, t := pretrain.BatchPairs(pairs[:32], 0)
 			c0 := cputime.Now()
 			b.ResetTimer()
 			for range b.N {
@@ -84,10 +84,11 @@ func BenchmarkFineTuneStep(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("eval128-h%d", hidden), func(b *testing.B) {
 			m := models.NewBERTForSequenceClassification(rand.New(rand.NewPCG(1, 1)), bc, 3)
+			nn.SetTraining(m, false)
 			c0 := cputime.Now()
 			b.ResetTimer()
 			for range b.N {
-				accuracy(m, pairs, 0)
+				pretrain.PairAccuracy(m, pairs, 0, 128)
 			}
 			b.ReportMetric((cputime.Now()-c0).Seconds()/float64(b.N), "cpu-s/op")
 		})

@@ -1,43 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/distill"
+	"github.com/cairn-ml/cairn/pretrain"
 	"github.com/cairn-ml/cairn/text"
 )
-
-// readGzipLines returns the non-blank lines of a gzipped text file.
-func readGzipLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var lines []string
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return lines, nil
-}
 
 // corpus is the pre-training text: each source split into a training part
 // and a held-out tail.
@@ -51,7 +25,7 @@ type corpus struct {
 func loadCorpus(dir string, heldOut float64) (*corpus, error) {
 	c := &corpus{}
 	for _, name := range []string{"wikitext2/valid.txt.gz", "wikitext2/test.txt.gz", "tinyshakespeare/input.txt.gz"} {
-		lines, err := readGzipLines(filepath.Join(dir, name))
+		lines, err := data.ReadLines(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("pre-training text: %w", err)
 		}
@@ -63,55 +37,37 @@ func loadCorpus(dir string, heldOut float64) (*corpus, error) {
 	return c, nil
 }
 
+// nliLabels are the e-SNLI label texts of distill.LoadRows, in id order.
+var nliLabels = []string{"entailment", "neutral", "contradiction"}
+
 // nliPair is one e-SNLI example; Label is 0 entailment, 1 neutral,
 // 2 contradiction.
 type nliPair struct {
-	Premise    string `json:"premise"`
-	Hypothesis string `json:"hypothesis"`
-	Label      int    `json:"label"`
+	Premise, Hypothesis string
+	Label               int
 }
 
-// readESNLI reads a JSON Lines file of e-SNLI examples (gzipped, as in
-// distill-sbs/esnli). Only premise, hypothesis and label are kept.
-func readESNLI(path string) ([]nliPair, error) {
-	f, err := os.Open(path)
+// readESNLI reads one split of e-SNLI from the distilling step-by-step data
+// in dir (dir/esnli/esnli_split.json.gz, read by distill.LoadRows), in file
+// order, and splits each model input back into premise and hypothesis.
+func readESNLI(dir, split string) ([]nliPair, error) {
+	exs, err := distill.LoadRows(dir, distill.ESNLI, split)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		r = zr
+	if len(exs) == 0 {
+		return nil, fmt.Errorf("%s split %s: no examples", dir, split)
 	}
-	var pairs []nliPair
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		b := sc.Bytes()
-		if len(strings.TrimSpace(string(b))) == 0 {
-			continue
+	out := make([]nliPair, len(exs))
+	for i, ex := range exs {
+		p, h, ok := strings.Cut(ex.Input, distill.EOSToken)
+		lab := slices.Index(nliLabels, ex.Label)
+		if !ok || p == "" || h == "" || lab < 0 {
+			return nil, fmt.Errorf("e-SNLI %s example %d: input %q, label %q", split, i, ex.Input, ex.Label)
 		}
-		var p nliPair
-		p.Label = -1
-		if err := json.Unmarshal(b, &p); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-		}
-		if p.Label < 0 || p.Label > 2 || p.Premise == "" || p.Hypothesis == "" {
-			return nil, fmt.Errorf("%s:%d: want a premise, a hypothesis and a label in 0..2", path, line)
-		}
-		pairs = append(pairs, p)
+		out[i] = nliPair{p, h, lab}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(pairs) == 0 {
-		return nil, fmt.Errorf("%s: no examples", path)
-	}
-	return pairs, nil
+	return out, nil
 }
 
 // subset returns n pairs drawn without replacement by a fixed seed (all of
@@ -147,36 +103,13 @@ func blocks(total, n int) []int {
 	return starts
 }
 
-// encodedPair is an e-SNLI pair as model input.
-type encodedPair struct {
-	ids, types []int
-	label      int
-}
-
-func encodePairs(tok *text.WordPiece, pairs []nliPair, maxLen int) []encodedPair {
-	out := make([]encodedPair, len(pairs))
+// encodePairs encodes each pair as [CLS] premise [SEP] hypothesis [SEP]
+// with its segment ids, at most maxLen tokens.
+func encodePairs(tok *text.WordPiece, pairs []nliPair, maxLen int) []pretrain.Pair {
+	out := make([]pretrain.Pair, len(pairs))
 	for i, p := range pairs {
 		e := tok.EncodePair(p.Premise, p.Hypothesis, maxLen)
-		out[i] = encodedPair{ids: e.IDs, types: e.TypeIDs, label: p.Label}
+		out[i] = pretrain.Pair{Tokens: e.IDs, Segments: e.TypeIDs, Label: p.Label}
 	}
 	return out
-}
-
-// batchPairs pads the pairs to the longest one and flattens them.
-func batchPairs(ps []encodedPair, pad int) (ids, types, labels []int, t int) {
-	for _, p := range ps {
-		t = max(t, len(p.ids))
-	}
-	ids = make([]int, 0, len(ps)*t)
-	types = make([]int, 0, len(ps)*t)
-	for _, p := range ps {
-		ids = append(ids, p.ids...)
-		types = append(types, p.types...)
-		for range t - len(p.ids) {
-			ids = append(ids, pad)
-			types = append(types, 0)
-		}
-		labels = append(labels, p.label)
-	}
-	return ids, types, labels, t
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -35,7 +34,7 @@ type fineTuneRun struct {
 // starting from the checkpoint at from (or from scratch if from is ""),
 // and returns its accuracy on test. The data order and the initial head
 // depend only on seed, so both initialisations see the same batches.
-func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, test []encodedPair, pad int, seed uint64, cfg config, stderr io.Writer) (fineTuneRun, error) {
+func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, test []pretrain.Pair, pad int, seed uint64, cfg config, stderr io.Writer) (fineTuneRun, error) {
 	run := fineTuneRun{Init: "scratch", Seed: seed}
 	m := models.NewBERTForSequenceClassification(rand.New(rand.NewPCG(seed, 31)), bc, 3)
 	if from != "" {
@@ -55,69 +54,30 @@ func fineTune(ctx context.Context, bc models.BERTConfig, from string, train, tes
 	dataRNG := rand.New(rand.NewPCG(seed, 32))
 	steps := cfg.ftEpochs * ((len(train) + cfg.ftBatch - 1) / cfg.ftBatch)
 	opt := optim.NewAdamW(nn.Params(m), cfg.ftLR, optim.WeightDecay(0.01))
-	// ULMFiT's slanted triangular schedule (cut_frac 0.1, ratio 32); very
-	// short runs (the tests') warm up over at least one step.
-	var sched *pretrain.STLR
-	if steps >= 2 {
-		sched = pretrain.NewSTLR(opt, steps, max(0.1, 1.5/float64(steps)), 32)
-	}
-	nn.SetTraining(m, true)
 	rep := newReporter(stderr, fmt.Sprintf("fine-tune %s seed %d", run.Init, seed))
 	rep.every = 20 * time.Second
-	for epoch := range cfg.ftEpochs {
-		order := dataRNG.Perm(len(train))
-		var sum float64
-		var nb int
-		for i := 0; i < len(order); i += cfg.ftBatch {
-			if err := ctx.Err(); err != nil {
-				return run, err
-			}
-			ps := make([]encodedPair, 0, cfg.ftBatch)
-			for _, j := range order[i:min(i+cfg.ftBatch, len(order))] {
-				ps = append(ps, train[j])
-			}
-			ids, types, labels, t := batchPairs(ps, pad)
-			loss := m.Loss(ids, types, labels, len(ps), t)
-			opt.ZeroGrad()
-			loss.Backward()
-			if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-				return run, errors.New("fine-tuning diverged; try a smaller -ft-lr")
-			}
-			opt.Step()
-			if sched != nil {
-				sched.Step()
-			}
-			run.Steps++
-			l := float64(loss.Item())
-			sum += l
-			nb++
-			rep.add(run.Steps, steps, len(ids), l)
-		}
-		if epoch == cfg.ftEpochs-1 {
-			run.TrainLoss = sum / float64(nb)
-		}
+	ft := pretrain.PairTraining{Epochs: cfg.ftEpochs, Batch: cfg.ftBatch, Opt: opt, MaxNorm: 1,
+		Progress: func(step int, loss float64, tokens int) { rep.add(step, steps, tokens, loss) }}
+	// ULMFiT's slanted triangular schedule (cut_frac 0.1, ratio 32); very
+	// short runs (the tests') warm up over at least one step.
+	if steps >= 2 {
+		ft.Sched = pretrain.NewSTLR(opt, steps, max(0.1, 1.5/float64(steps)), 32)
 	}
-	run.TestAccuracy = accuracy(m, test, pad)
+	nn.SetTraining(m, true)
+	loss, err := ft.Run(ctx, m, train, pad, dataRNG)
+	run.Steps = opt.Steps()
+	if errors.Is(err, pretrain.ErrDiverged) {
+		return run, errors.New("fine-tuning diverged; try a smaller -ft-lr")
+	}
+	if err != nil {
+		return run, err
+	}
+	run.TrainLoss = loss
+	nn.SetTraining(m, false)
+	run.TestAccuracy = pretrain.PairAccuracy(m, test, pad, 128)
 	run.Seconds = time.Since(t0).Seconds()
 	run.CPUSeconds = (cputime.Now() - c0).Seconds()
 	return run, nil
-}
-
-// accuracy returns the fraction of pairs m classifies correctly.
-func accuracy(m *models.BERTForSequenceClassification, pairs []encodedPair, pad int) float64 {
-	nn.SetTraining(m, false)
-	defer nn.Freeze(m)()
-	correct := 0
-	for i := 0; i < len(pairs); i += 128 {
-		ps := pairs[i:min(i+128, len(pairs))]
-		ids, types, labels, t := batchPairs(ps, pad)
-		for k, p := range m.Forward(ids, types, len(ps), t).Argmax(1, false).Ints() {
-			if p == labels[k] {
-				correct++
-			}
-		}
-	}
-	return float64(correct) / float64(len(pairs))
 }
 
 // summary is a mean with its 95% confidence interval over seeds.

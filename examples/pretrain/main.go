@@ -222,12 +222,12 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	esnliDir := filepath.Join(dir, "distill-sbs", "esnli")
-	pool, err := readESNLI(filepath.Join(esnliDir, "esnli_valid.json.gz"))
+	esnliDir := filepath.Join(dir, "distill-sbs")
+	pool, err := readESNLI(esnliDir, "valid")
 	if err != nil {
 		return fmt.Errorf("e-SNLI: %w", err)
 	}
-	testAll, err := readESNLI(filepath.Join(esnliDir, "esnli_test.json.gz"))
+	testAll, err := readESNLI(esnliDir, "test")
 	if err != nil {
 		return fmt.Errorf("e-SNLI: %w", err)
 	}
@@ -390,12 +390,11 @@ func printReport(w io.Writer, r *results) {
 
 // cleanWiki undoes WikiText's tokenisation marks: "@-@", "@,@" and "@.@"
 // join their neighbours, and the rare-word placeholder "<unk>" becomes the
-// plain word "unk" (its brackets would be split off as punctuation).
+// plain word "unk" (text.CleanWikiText).
 func cleanWiki(lines []string) []string {
-	r := strings.NewReplacer(" @-@ ", "-", " @,@ ", ",", " @.@ ", ".", "<unk>", "unk")
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = r.Replace(l)
+		out[i] = text.CleanWikiText(l)
 	}
 	return out
 }

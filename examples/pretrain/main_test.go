@@ -158,15 +158,21 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-// TestReadESNLI checks the reader on a small inline file: fields, labels,
-// and errors on bad lines.
+// TestReadESNLI checks the reader on small inline files in the
+// distill-sbs layout: fields, labels, file order, and errors on bad lines.
 func TestReadESNLI(t *testing.T) {
 	dir := t.TempDir()
-	good := filepath.Join(dir, "good.jsonl")
-	os.WriteFile(good, []byte(`{"premise":"A man sleeps.","hypothesis":"A person rests.","label":0,"explanation_1":"x"}`+"\n\n"+
-		`{"premise":"A dog runs.","hypothesis":"A cat sits.","label":2}`+"\n"), 0o644)
-	p, err := readESNLI(good)
-	if err != nil || len(p) != 2 || p[0].Hypothesis != "A person rests." || p[1].Label != 2 {
+	os.Mkdir(filepath.Join(dir, "esnli"), 0o755)
+	write := func(split, body string) {
+		if err := os.WriteFile(filepath.Join(dir, "esnli", "esnli_"+split+".json"), []byte(body+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("good", `{"premise":"A man sleeps.","hypothesis":"A person rests.","label":0,"explanation_1":"x"}`+"\n"+
+		`{"premise":"A dog runs.","hypothesis":"A cat sits.","label":2}`)
+	p, err := readESNLI(dir, "good")
+	want := []nliPair{{"A man sleeps.", "A person rests.", 0}, {"A dog runs.", "A cat sits.", 2}}
+	if err != nil || !slices.Equal(p, want) {
 		t.Fatalf("got %+v, %v", p, err)
 	}
 	for name, body := range map[string]string{
@@ -176,11 +182,13 @@ func TestReadESNLI(t *testing.T) {
 		"empty": "",
 		"nohyp": `{"premise":"a","label":1}`,
 	} {
-		path := filepath.Join(dir, name)
-		os.WriteFile(path, []byte(body+"\n"), 0o644)
-		if _, err := readESNLI(path); err == nil {
+		write(name, body)
+		if _, err := readESNLI(dir, name); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+	if _, err := readESNLI(dir, "missing"); err == nil {
+		t.Error("missing split: no error")
 	}
 }
 
