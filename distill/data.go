@@ -214,3 +214,40 @@ func Load(dir string, task Task, split string) ([]Example, error) {
 	}
 	return exs, nil
 }
+
+// NLIPair is one example of an NLI data set as a sentence pair: Label is
+// 0 (entailment), 1 (neutral) or 2 (contradiction), the ids of the
+// released files.
+type NLIPair struct {
+	Premise, Hypothesis string
+	Label               int
+}
+
+// LoadNLIPairs reads one split of an NLI task (ESNLI or ANLI1) from the
+// released JSON Lines file, as LoadRows does, but keeps premise,
+// hypothesis and label id apart, for models that take sentence pairs
+// (a BERT's [CLS] premise [SEP] hypothesis [SEP]). Errors as LoadRows; a
+// task that is not NLI is an error.
+func LoadNLIPairs(dir string, task Task, split string) ([]NLIPair, error) {
+	if task != ESNLI && task != ANLI1 {
+		return nil, fmt.Errorf("distill.LoadNLIPairs: %q is not an NLI task", task)
+	}
+	f, name, err := openMaybeGz(filepath.Join(dir, string(task), fmt.Sprintf("%s_%s.json", task, split)))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []NLIPair
+	err = eachLine(f, name, func(_ int, b []byte) error {
+		var r row
+		if err := json.Unmarshal(b, &r); err != nil {
+			return err
+		}
+		if _, err := r.example(task); err != nil {
+			return err
+		}
+		out = append(out, NLIPair{*r.Premise, *r.Hypothesis, int(r.Label.(float64))})
+		return nil
+	})
+	return out, err
+}

@@ -145,3 +145,37 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatalf("Load = %+v, %v", exs, err)
 	}
 }
+
+// LoadNLIPairs keeps premise, hypothesis and label id as the file has
+// them, agrees with LoadRows on the real e-SNLI test split, and fails as
+// LoadRows does.
+func TestLoadNLIPairs(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "anli1", "anli1_test.json"),
+		`{"premise":"A man.","hypothesis":"A person.","label":0}`+"\n"+`{"premise":"p","hypothesis":"h","label":2}`+"\n")
+	ps, err := LoadNLIPairs(dir, ANLI1, "test")
+	if err != nil || len(ps) != 2 || ps[0] != (NLIPair{"A man.", "A person.", 0}) || ps[1].Label != 2 {
+		t.Fatalf("got %+v, %v", ps, err)
+	}
+	writeFile(t, filepath.Join(dir, "anli1", "anli1_test.json"), `{"premise":"p","label":1}`+"\n")
+	var le *LineError
+	if _, err := LoadNLIPairs(dir, ANLI1, "test"); !errors.As(err, &le) || le.Line != 1 {
+		t.Fatalf("no hypothesis: %v", err)
+	}
+	if _, err := LoadNLIPairs(dir, CQA, "test"); err == nil {
+		t.Fatal("CQA accepted as NLI")
+	}
+	ps, err = LoadNLIPairs(DefaultDir(), ESNLI, "test")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("distill-sbs data absent (%v)", err)
+	}
+	rows, err2 := LoadRows(DefaultDir(), ESNLI, "test")
+	if err != nil || err2 != nil || len(ps) != 9824 || len(rows) != len(ps) {
+		t.Fatalf("e-SNLI test: %d pairs (%v), %d rows (%v)", len(ps), err, len(rows), err2)
+	}
+	for i, p := range ps {
+		if rows[i].Input != NLIInput(p.Premise, p.Hypothesis) || rows[i].Label != nliLabels[p.Label] {
+			t.Fatalf("pair %d %+v, row %+v", i, p, rows[i])
+		}
+	}
+}

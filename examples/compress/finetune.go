@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/cairn-ml/cairn/distill"
 	"github.com/cairn-ml/cairn/nn"
@@ -15,36 +14,12 @@ import (
 	"github.com/cairn-ml/cairn/text"
 )
 
-// nliLabels are the e-SNLI label texts of distill.LoadRows, in id order.
-var nliLabels = []string{"entailment", "neutral", "contradiction"}
-
-// nliPair is an e-SNLI example.
-type nliPair struct {
-	premise, hypothesis string
-	label               int
-}
-
 // loadESNLI reads one split of e-SNLI from the distilling step-by-step data
-// (distill.LoadRows) and splits each input back into premise and
-// hypothesis; n > 0 keeps a fixed random subset of n pairs.
-func loadESNLI(dir, split string, n int, seed uint64) ([]nliPair, error) {
-	exs, err := distill.LoadRows(dir, distill.ESNLI, split)
+// (distill.LoadNLIPairs); n > 0 keeps a fixed random subset of n pairs.
+func loadESNLI(dir, split string, n int, seed uint64) ([]distill.NLIPair, error) {
+	out, err := distill.LoadNLIPairs(dir, distill.ESNLI, split)
 	if err != nil {
 		return nil, fmt.Errorf("e-SNLI: %w", err)
-	}
-	out := make([]nliPair, 0, len(exs))
-	for i, ex := range exs {
-		p, h, ok := strings.Cut(ex.Input, distill.EOSToken)
-		lab := -1
-		for k, l := range nliLabels {
-			if ex.Label == l {
-				lab = k
-			}
-		}
-		if !ok || lab < 0 {
-			return nil, fmt.Errorf("e-SNLI %s example %d: input %q, label %q", split, i, ex.Input, ex.Label)
-		}
-		out = append(out, nliPair{p, h, lab})
 	}
 	rand.New(rand.NewPCG(seed, 0x5eed)).Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	if n > 0 && n < len(out) {
@@ -55,11 +30,11 @@ func loadESNLI(dir, split string, n int, seed uint64) ([]nliPair, error) {
 
 // encodePairs encodes each pair as [CLS] premise [SEP] hypothesis [SEP]
 // with its segment ids, at most maxLen tokens.
-func encodePairs(tok *text.WordPiece, ps []nliPair, maxLen int) []pretrain.Pair {
+func encodePairs(tok *text.WordPiece, ps []distill.NLIPair, maxLen int) []pretrain.Pair {
 	out := make([]pretrain.Pair, len(ps))
 	for i, p := range ps {
-		e := tok.EncodePair(p.premise, p.hypothesis, maxLen)
-		out[i] = pretrain.Pair{Tokens: e.IDs, Segments: e.TypeIDs, Label: p.label}
+		e := tok.EncodePair(p.Premise, p.Hypothesis, maxLen)
+		out[i] = pretrain.Pair{Tokens: e.IDs, Segments: e.TypeIDs, Label: p.Label}
 	}
 	return out
 }

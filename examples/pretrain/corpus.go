@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/cairn-ml/cairn/data"
 	"github.com/cairn-ml/cairn/distill"
@@ -37,43 +35,24 @@ func loadCorpus(dir string, heldOut float64) (*corpus, error) {
 	return c, nil
 }
 
-// nliLabels are the e-SNLI label texts of distill.LoadRows, in id order.
-var nliLabels = []string{"entailment", "neutral", "contradiction"}
-
-// nliPair is one e-SNLI example; Label is 0 entailment, 1 neutral,
-// 2 contradiction.
-type nliPair struct {
-	Premise, Hypothesis string
-	Label               int
-}
-
 // readESNLI reads one split of e-SNLI from the distilling step-by-step data
-// in dir (dir/esnli/esnli_split.json.gz, read by distill.LoadRows), in file
-// order, and splits each model input back into premise and hypothesis.
-func readESNLI(dir, split string) ([]nliPair, error) {
-	exs, err := distill.LoadRows(dir, distill.ESNLI, split)
+// in dir (dir/esnli/esnli_split.json.gz, read by distill.LoadNLIPairs), in
+// file order.
+func readESNLI(dir, split string) ([]distill.NLIPair, error) {
+	p, err := distill.LoadNLIPairs(dir, distill.ESNLI, split)
 	if err != nil {
 		return nil, err
 	}
-	if len(exs) == 0 {
+	if len(p) == 0 {
 		return nil, fmt.Errorf("%s split %s: no examples", dir, split)
 	}
-	out := make([]nliPair, len(exs))
-	for i, ex := range exs {
-		p, h, ok := strings.Cut(ex.Input, distill.EOSToken)
-		lab := slices.Index(nliLabels, ex.Label)
-		if !ok || p == "" || h == "" || lab < 0 {
-			return nil, fmt.Errorf("e-SNLI %s example %d: input %q, label %q", split, i, ex.Input, ex.Label)
-		}
-		out[i] = nliPair{p, h, lab}
-	}
-	return out, nil
+	return p, nil
 }
 
 // subset returns n pairs drawn without replacement by a fixed seed (all of
 // them, shuffled, if n is 0 or at least len(p)).
-func subset(p []nliPair, n int, seed uint64) []nliPair {
-	out := append([]nliPair(nil), p...)
+func subset(p []distill.NLIPair, n int, seed uint64) []distill.NLIPair {
+	out := append([]distill.NLIPair(nil), p...)
 	rand.New(rand.NewPCG(seed, 0x5eed)).Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	if n > 0 && n < len(out) {
 		out = out[:n]
@@ -105,7 +84,7 @@ func blocks(total, n int) []int {
 
 // encodePairs encodes each pair as [CLS] premise [SEP] hypothesis [SEP]
 // with its segment ids, at most maxLen tokens.
-func encodePairs(tok *text.WordPiece, pairs []nliPair, maxLen int) []pretrain.Pair {
+func encodePairs(tok *text.WordPiece, pairs []distill.NLIPair, maxLen int) []pretrain.Pair {
 	out := make([]pretrain.Pair, len(pairs))
 	for i, p := range pairs {
 		e := tok.EncodePair(p.Premise, p.Hypothesis, maxLen)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/distill"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/nn/models"
 	"github.com/cairn-ml/cairn/pretrain"
@@ -171,7 +172,7 @@ func TestReadESNLI(t *testing.T) {
 	write("good", `{"premise":"A man sleeps.","hypothesis":"A person rests.","label":0,"explanation_1":"x"}`+"\n"+
 		`{"premise":"A dog runs.","hypothesis":"A cat sits.","label":2}`)
 	p, err := readESNLI(dir, "good")
-	want := []nliPair{{"A man sleeps.", "A person rests.", 0}, {"A dog runs.", "A cat sits.", 2}}
+	want := []distill.NLIPair{{Premise: "A man sleeps.", Hypothesis: "A person rests.", Label: 0}, {Premise: "A dog runs.", Hypothesis: "A cat sits.", Label: 2}}
 	if err != nil || !slices.Equal(p, want) {
 		t.Fatalf("got %+v, %v", p, err)
 	}
