@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -209,4 +210,61 @@ func runeCount(s string) int {
 		n++
 	}
 	return n
+}
+
+const embeddingsPath = "/v1/embeddings"
+
+// Embed posts inputs to /v1/embeddings and returns one vector per input,
+// in the order of inputs (the server's data[i].index), with the client's
+// timeout, retries and key redaction. It makes the client an embedder for
+// packages that take one (viz/lens).
+func (c *Client) Embed(ctx context.Context, inputs []string) ([][]float64, error) {
+	if len(inputs) == 0 {
+		return nil, nil
+	}
+	req := struct {
+		Model string   `json:"model,omitempty"`
+		Input []string `json:"input"`
+	}{c.model, inputs}
+	raw, err := c.post(ctx, embeddingsPath, req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeEmbeddings(raw, len(inputs))
+	if err != nil {
+		return nil, c.wrapf(err, "openai: POST %s: %v", embeddingsPath, err)
+	}
+	return out, nil
+}
+
+// decodeEmbeddings reads the data array of an embeddings response: n
+// vectors of one length, each index in [0, n) once.
+func decodeEmbeddings(raw []byte, n int) ([][]float64, error) {
+	var r struct {
+		Data []struct {
+			Index     *int      `json:"index"`
+			Embedding []float64 `json:"embedding"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("decoding the response: %w", err)
+	}
+	if len(r.Data) != n {
+		return nil, fmt.Errorf("%d embeddings for %d inputs", len(r.Data), n)
+	}
+	out := make([][]float64, n)
+	for i, d := range r.Data {
+		k := i
+		if d.Index != nil {
+			k = *d.Index
+		}
+		switch {
+		case k < 0 || k >= n || out[k] != nil:
+			return nil, fmt.Errorf("embedding %d has index %d", i, k)
+		case len(d.Embedding) == 0 || len(d.Embedding) != len(r.Data[0].Embedding):
+			return nil, fmt.Errorf("embedding %d has %d dimensions, the first %d", i, len(d.Embedding), len(r.Data[0].Embedding))
+		}
+		out[k] = d.Embedding
+	}
+	return out, nil
 }

@@ -12,13 +12,14 @@ import (
 // Embedder maps texts to vectors for the semantic ("embedding") lens. The
 // released tool used sentence-t5-base; any embedder works, rows need not be
 // unit length (the lens divides by the squared Frobenius norm of the whole
-// matrix, as the released code does).
+// matrix, as the released code does). A *openai.Client (package
+// prompt/openai) is one: it calls an OpenAI-compatible /v1/embeddings
+// endpoint.
 type Embedder interface {
 	Embed(ctx context.Context, texts []string) ([][]float64, error)
 }
 
-// EmbedFunc adapts a function to Embedder (for example a call to an
-// OpenAI-compatible /v1/embeddings endpoint).
+// EmbedFunc adapts a function to Embedder.
 type EmbedFunc func(ctx context.Context, texts []string) ([][]float64, error)
 
 // Embed calls f.
