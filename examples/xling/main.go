@@ -439,7 +439,7 @@ func lenStats(exs []xling.Example, maxLen int) string {
 	return fmt.Sprintf("mean %.0f, max %d, %d of %d cut", float64(sum)/float64(len(exs)), most, cut, len(exs))
 }
 
-// depthNames names the hidden-state depths hiddenStates returns.
+// depthNames names the hidden-state depths models.GPT.HiddenStates returns.
 func depthNames(layers int) []string {
 	out := []string{"emb"}
 	for i := range layers {

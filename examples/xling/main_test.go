@@ -116,8 +116,8 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-// TestHiddenStates checks the re-implemented forward pass against
-// GPT.Forward: the last state through the tied LM head gives the same
+// TestHiddenStates checks models.GPT.HiddenStates as this program uses it:
+// the last state through the tied LM head gives GPT.Forward's
 // logits, and a right-padded row's states at its real positions do not
 // depend on the padding (causal attention), so pooling over them is exact.
 func TestHiddenStates(t *testing.T) {
@@ -126,7 +126,7 @@ func TestHiddenStates(t *testing.T) {
 	m := models.NewGPT(rand.New(rand.NewPCG(1, 2)), c)
 	nn.SetTraining(m, false)
 	ids := []int{3, 7, 1, 9, 4, 4, 2, 8, 30, 11, 12, 0}
-	hs := hiddenStates(m, ids, 2, 6)
+	hs := m.HiddenStates(ids, 2, 6)
 	if len(hs) != c.Layers+2 {
 		t.Fatalf("%d states, want %d", len(hs), c.Layers+2)
 	}
@@ -137,7 +137,7 @@ func TestHiddenStates(t *testing.T) {
 			t.Fatalf("logit %d: %v, Forward gives %v", i, got[i], want[i])
 		}
 	}
-	short := hiddenStates(m, ids[:4], 1, 4)
+	short := m.HiddenStates(ids[:4], 1, 4)
 	for d := range hs {
 		a := meanPool(hs[d], []int{4, 6})[0]
 		b := meanPool(short[d], []int{4})[0]

@@ -245,7 +245,7 @@ func (ex *experiment) pooled(ctx context.Context, m *models.GPT, passages [][]in
 				ids[k*t+j] = ex.pad
 			}
 		}
-		hs := hiddenStates(m, ids, len(part), t)
+		hs := m.HiddenStates(ids, len(part), t)
 		if out == nil {
 			out = make([][][]float64, len(hs))
 		}

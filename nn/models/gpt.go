@@ -159,6 +159,23 @@ func (m *GPT) head(x *tensor.Tensor) *tensor.Tensor {
 // hidden is ForwardCache without the LM head: it returns the final hidden
 // states (n, t, Hidden), after ln_f.
 func (m *GPT) hidden(ids []int, n, t int, cache *KVCache) *tensor.Tensor {
+	return m.states(ids, n, t, cache, nil)
+}
+
+// HiddenStates returns the hidden states (n, t, Hidden) of ids at every
+// depth, Layers+2 tensors: the embeddings (token plus position, after
+// dropout), the output of each block, and the last block's output after
+// the final LayerNorm (what the LM head reads). Arguments and panics as
+// Forward; call it in evaluation mode for states without dropout.
+func (m *GPT) HiddenStates(ids []int, n, t int) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, 0, len(m.Blocks)+2)
+	return append(out, m.states(ids, n, t, nil, &out))
+}
+
+// states runs the model up to the final LayerNorm, reading and extending
+// cache if it is not nil, and appends the embeddings' and every block's
+// output to *keep if keep is not nil.
+func (m *GPT) states(ids []int, n, t int, cache *KVCache, keep *[]*tensor.Tensor) *tensor.Tensor {
 	const op = "models.GPT.Forward"
 	c := m.Config
 	checkIDs(op, ids, n, t, c.VocabSize)
@@ -180,8 +197,14 @@ func (m *GPT) hidden(ids []int, n, t int, cache *KVCache) *tensor.Tensor {
 		pos[i] = p0 + i%t
 	}
 	x := m.Drop.Forward(m.Wte.Forward(ids, n, t).Add(m.Wpe.Forward(pos, n, t)))
+	if keep != nil {
+		*keep = append(*keep, x)
+	}
 	for i, b := range m.Blocks {
 		x = b.forward(x, cache, i)
+		if keep != nil {
+			*keep = append(*keep, x)
+		}
 	}
 	if cache != nil {
 		cache.n += t
