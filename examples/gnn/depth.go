@@ -5,11 +5,10 @@ import (
 	"image/color"
 	"io"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/cairn-ml/cairn/graph"
+	"github.com/cairn-ml/cairn/viz/plot"
 )
 
 // depthModels are the models of the paper's Fig. 1 depth study: K is the
@@ -28,21 +27,14 @@ type depthPoint struct {
 	Runs  int     `json:"runs"`
 }
 
+// depthColors are the line colours of depthModels, in order.
+var depthColors = []color.RGBA{{0xd6, 0x27, 0x28, 255}, {0x1f, 0x77, 0xb4, 255}, {0x2c, 0xa0, 0x2c, 255}, {0x7f, 0x7f, 0x7f, 255}}
+
 // depthStudy trains every depth model at every depth and writes the plot
 // of test accuracy against depth to png.
 func depthStudy(in *graph.Inputs, seed0, runs, maxEpochs int, png string, stdout, stderr io.Writer) ([]depthPoint, error) {
 	var pts []depthPoint
-	p := plot.New()
-	p.Title.Text = "Cora: test accuracy against propagation depth"
-	p.X.Label.Text = "propagation steps K (GCN: layers)"
-	p.Y.Label.Text = "test accuracy (%)"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks())
-	p.Legend.Top = false
-	p.Legend.Left = true
-	colors := []color.RGBA{{0xd6, 0x27, 0x28, 255}, {0x1f, 0x77, 0xb4, 255}, {0x2c, 0xa0, 0x2c, 255}, {0x7f, 0x7f, 0x7f, 255}}
-	for mi, name := range depthModels {
-		var xy plotter.XYs
+	for _, name := range depthModels {
 		for _, k := range depthSteps {
 			c, err := graph.DefaultConfig(name)
 			if err != nil {
@@ -58,26 +50,39 @@ func depthStudy(in *graph.Inputs, seed0, runs, maxEpochs int, png string, stdout
 			}
 			pts = append(pts, depthPoint{Model: name, K: k, Mean: r.Mean, CI: r.CI, Runs: runs})
 			fmt.Fprintf(stdout, "%-14s K=%-3d %6.2f ± %.2f  (%d runs, %.0fs)\n", name, k, r.Mean, r.CI, runs, r.Seconds)
-			xy = append(xy, plotter.XY{X: float64(k), Y: r.Mean})
 		}
-		l, s, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return nil, err
-		}
-		l.Color, s.Color = colors[mi], colors[mi]
-		p.Add(l, s)
-		p.Legend.Add(name, l, s)
 	}
-	if err := p.Save(6*vg.Inch, 4*vg.Inch, png); err != nil {
+	if err := plotDepth(pts, png); err != nil {
 		return nil, err
 	}
 	return pts, nil
 }
 
-func ticks() []plot.Tick {
-	var t []plot.Tick
+// plotDepth writes the PNG of mean test accuracy against depth (log axis
+// labelled at the study's depths), one line per model of depthModels.
+func plotDepth(pts []depthPoint, png string) error {
+	var ticks []float64
 	for _, k := range depthSteps {
-		t = append(t, plot.Tick{Value: float64(k), Label: fmt.Sprint(k)})
+		ticks = append(ticks, float64(k))
 	}
-	return t
+	f := &plot.Figure{
+		Title:      "Cora: test accuracy against propagation depth",
+		XLabel:     "propagation steps K (GCN: layers)",
+		YLabel:     "test accuracy (%)",
+		LogX:       true,
+		XTicks:     ticks,
+		LegendLeft: true,
+		NoGrid:     true,
+		Width:      6 * vg.Inch, Height: 4 * vg.Inch,
+	}
+	for mi, name := range depthModels {
+		s := plot.Series{Name: name, Kind: plot.LinePoints, Color: depthColors[mi]}
+		for _, p := range pts {
+			if p.Model == name {
+				s.X, s.Y = append(s.X, float64(p.K)), append(s.Y, p.Mean)
+			}
+		}
+		f.Series = append(f.Series, s)
+	}
+	return f.Save(png)
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -42,6 +43,9 @@ type Series struct {
 	Color color.Color
 	// Dashed draws the line dashed.
 	Dashed bool
+	// Radius is the radius of the points of a Scatter or LinePoints
+	// series; zero means 2.5 points.
+	Radius vg.Length
 }
 
 // Ref is a dashed reference line across the whole plot: horizontal at
@@ -68,6 +72,16 @@ type Figure struct {
 	NoGrid bool
 	// LegendTop and LegendLeft place the legend (default bottom right).
 	LegendTop, LegendLeft bool
+	// Margin, when positive, sets both axes to the extent of the data
+	// (points, error bars, reference lines) widened on every side by this
+	// fraction of that extent, keeping points off the axes; an extent under
+	// 1e-3 counts as 1e-3. On a log axis the extent is measured in decades.
+	// Zero leaves the axes to fit the data exactly.
+	Margin float64
+	// XTicks, when not nil, are the only labelled ticks of the x axis,
+	// labelled with their values (e.g. the depths 2, 4, ..., 64 of a study
+	// on a log axis).
+	XTicks []float64
 }
 
 // Plot builds the gonum plot of f, for callers that want to adjust it
@@ -86,6 +100,13 @@ func (f *Figure) Plot() (*gplot.Plot, error) {
 	if f.LogX {
 		p.X.Scale = gplot.LogScale{}
 		p.X.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	if f.XTicks != nil {
+		ticks := make(gplot.ConstantTicks, len(f.XTicks))
+		for i, v := range f.XTicks {
+			ticks[i] = gplot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)}
+		}
+		p.X.Tick.Marker = ticks
 	}
 	if f.LogY {
 		p.Y.Scale = gplot.LogScale{}
@@ -128,6 +149,9 @@ func (f *Figure) Plot() (*gplot.Plot, error) {
 			sc.Color = c
 			sc.Shape = draw.CircleGlyph{}
 			sc.Radius = vg.Points(2.5)
+			if s.Radius > 0 {
+				sc.Radius = s.Radius
+			}
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
 		}
@@ -196,7 +220,22 @@ func (f *Figure) Plot() (*gplot.Plot, error) {
 			p.Legend.Add(r.Name, l)
 		}
 	}
+	if f.Margin > 0 && xmin <= xmax {
+		p.X.Min, p.X.Max = widen(xmin, xmax, f.Margin, f.LogX)
+		p.Y.Min, p.Y.Max = widen(ymin, ymax, f.Margin, f.LogY)
+	}
 	return p, nil
+}
+
+// widen is [lo, hi] widened on both sides by margin times its extent (at
+// least 1e-3), measured in decades when log is set.
+func widen(lo, hi, margin float64, log bool) (float64, float64) {
+	if log {
+		lo, hi = widen(math.Log10(lo), math.Log10(hi), margin, false)
+		return math.Pow(10, lo), math.Pow(10, hi)
+	}
+	d := margin * max(hi-lo, 1e-3)
+	return lo - d, hi + d
 }
 
 // span is the extent [lo, hi] a reference line covers when the other axis
@@ -217,6 +256,14 @@ func errAt(e []float64, j int) float64 {
 }
 
 func (f *Figure) validate() error {
+	if math.IsNaN(f.Margin) || math.IsInf(f.Margin, 0) || f.Margin < 0 {
+		return fmt.Errorf("plot: margin %v: want a finite fraction ≥ 0", f.Margin)
+	}
+	for _, v := range f.XTicks {
+		if math.IsNaN(v) || math.IsInf(v, 0) || (f.LogX && v <= 0) {
+			return fmt.Errorf("plot: x tick %v is not finite (or not positive on a log axis)", v)
+		}
+	}
 	for _, s := range f.Series {
 		if len(s.X) != len(s.Y) {
 			return fmt.Errorf("plot: series %q: %d x values but %d y values", s.Name, len(s.X), len(s.Y))
@@ -226,6 +273,9 @@ func (f *Figure) validate() error {
 		}
 		if s.YErr != nil && len(s.YErr) != len(s.Y) {
 			return fmt.Errorf("plot: series %q: %d y errors for %d points", s.Name, len(s.YErr), len(s.Y))
+		}
+		if s.Radius < 0 {
+			return fmt.Errorf("plot: series %q: negative point radius %v", s.Name, s.Radius)
 		}
 		if s.Kind < Line || s.Kind > LinePoints {
 			return fmt.Errorf("plot: series %q: unknown kind %d", s.Name, s.Kind)

@@ -3,10 +3,14 @@ package plot
 import (
 	"bytes"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 func learningCurves() *Figure {
@@ -111,5 +115,87 @@ func TestErrors(t *testing.T) {
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 0 {
 		t.Errorf("failed saves left files: %v", ents)
+	}
+}
+
+// TestRadius checks a series' point radius reaches the SVG's circle arcs
+// (A r,r), and the default is 2.5 points.
+func TestRadius(t *testing.T) {
+	for _, c := range []struct {
+		r    vg.Length
+		want string
+	}{{0, "A2.5,2.5 "}, {vg.Points(7), "A7,7 "}} {
+		f := &Figure{Series: []Series{{Name: "m", Kind: Scatter, X: []float64{1, 2}, Y: []float64{3, 4}, Radius: c.r}}}
+		var buf bytes.Buffer
+		if err := f.Write(&buf, "svg"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), c.want) {
+			t.Errorf("radius %v: SVG lacks %q", c.r, c.want)
+		}
+	}
+	bad := &Figure{Series: []Series{{Kind: Scatter, X: []float64{1}, Y: []float64{1}, Radius: -1}}}
+	if err := bad.Write(&bytes.Buffer{}, "svg"); err == nil {
+		t.Error("negative radius accepted")
+	}
+}
+
+// TestMargin checks the axis ranges by hand: the data extent (error bars
+// and reference lines included) widened by the margin on each side, in
+// decades on a log axis, with a degenerate extent counted as 1e-3.
+func TestMargin(t *testing.T) {
+	f := &Figure{Margin: 0.1,
+		Series: []Series{{Kind: Scatter, X: []float64{0, 8}, Y: []float64{5, 6}, XErr: []float64{0, 2}, YErr: []float64{1, 0}}},
+		Refs:   []Ref{{Value: 14}}}
+	p, err := f.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// x spans [0, 10]: ± 1; y spans [4, 14]: ± 1.
+	checkRange(t, "linear x", p.X, -1, 11)
+	checkRange(t, "linear y", p.Y, 3, 15)
+
+	f = &Figure{Margin: 0.5, LogX: true, Series: []Series{{Kind: Line, X: []float64{1, 100}, Y: []float64{2, 2}}}}
+	if p, err = f.Plot(); err != nil {
+		t.Fatal(err)
+	}
+	// x spans 2 decades: ± 1 decade; y is one value: ± 0.5e-3.
+	checkRange(t, "log x", p.X, 0.1, 1000)
+	checkRange(t, "flat y", p.Y, 2-0.5e-3, 2+0.5e-3)
+
+	for _, m := range []float64{-0.1, math.NaN(), math.Inf(1)} {
+		f.Margin = m
+		if _, err := f.Plot(); err == nil {
+			t.Errorf("margin %v accepted", m)
+		}
+	}
+}
+
+func checkRange(t *testing.T, name string, a gplot.Axis, lo, hi float64) {
+	t.Helper()
+	if math.Abs(a.Min-lo) > 1e-9*max(1, math.Abs(lo)) || math.Abs(a.Max-hi) > 1e-9*max(1, math.Abs(hi)) {
+		t.Errorf("%s axis is [%v, %v], want [%v, %v]", name, a.Min, a.Max, lo, hi)
+	}
+}
+
+// TestXTicks checks fixed x ticks replace the log ticks: exactly the given
+// values, labelled as written.
+func TestXTicks(t *testing.T) {
+	f := &Figure{LogX: true, XTicks: []float64{2, 4, 8, 16, 32, 64},
+		Series: []Series{{Kind: LinePoints, X: []float64{2, 64}, Y: []float64{80, 70}}}}
+	p, err := f.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		labels = append(labels, tk.Label)
+	}
+	if got := strings.Join(labels, ","); got != "2,4,8,16,32,64" {
+		t.Errorf("x tick labels %q, want 2,4,8,16,32,64", got)
+	}
+	f.XTicks = []float64{0, 2}
+	if _, err := f.Plot(); err == nil {
+		t.Error("tick at 0 on a log axis accepted")
 	}
 }
