@@ -5,9 +5,7 @@ import (
 	"image/color"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
+	"github.com/cairn-ml/cairn/viz/plot"
 )
 
 // plotResults writes two PNG plots next to path (name-align.png and
@@ -48,66 +46,37 @@ type series struct {
 	x, y, ci     []float64
 }
 
+// drawSeries draws ss (lines with points and ±CI bars) and the fitted
+// curve of each metric, if any (the power law, else the log-linear law,
+// over the amounts with pairs > 0), dashed in the series' colour.
 func drawSeries(r *results, ss []series, title, ylabel, path string) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "translation pairs in the training data"
-	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.Padding = vg.Points(2)
-	p.Add(plotter.NewGrid())
+	f := plot.Figure{Title: title, XLabel: "translation pairs in the training data", YLabel: ylabel,
+		LegendTop: true, LegendLeft: true}
 	for _, s := range ss {
-		var pts struct {
-			plotter.XYs
-			plotter.YErrors
-		}
-		for i := range s.x {
-			pts.XYs = append(pts.XYs, plotter.XY{X: s.x[i], Y: s.y[i]})
-			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{s.ci[i], s.ci[i]})
-		}
-		l, sc, err := plotter.NewLinePoints(pts.XYs)
-		if err != nil {
-			return err
-		}
-		eb, err := plotter.NewYErrorBars(pts)
-		if err != nil {
-			return err
-		}
-		l.Color, sc.Color, eb.Color = s.color, s.color, s.color
-		p.Add(l, sc, eb)
-		p.Legend.Add(s.name, l, sc)
-		// The fitted curve of this metric, if any: the power law, else the
-		// log-linear law (pairs > 0 only).
+		f.Series = append(f.Series, plot.Series{Name: s.name, Kind: plot.LinePoints, X: s.x, Y: s.y, YErr: s.ci, Color: s.color})
 		var curve func(float64) float64
 		var lo float64
-		for _, f := range r.Fits {
-			if f.Metric != s.metric || f.Error != "" {
+		for _, fit := range r.Fits {
+			if fit.Metric != s.metric || fit.Error != "" {
 				continue
 			}
-			if f.Power != nil && len(f.xs) > 0 {
-				curve, lo = f.Power.Value, f.xs[0]
+			if fit.Power != nil && len(fit.xs) > 0 {
+				curve, lo = fit.Power.Value, fit.xs[0]
 				break
 			}
-			if f.LogLin != nil && curve == nil && len(f.xs) > 0 {
-				curve, lo = f.LogLin.Value, f.xs[0]
+			if fit.LogLin != nil && curve == nil && len(fit.xs) > 0 {
+				curve, lo = fit.LogLin.Value, fit.xs[0]
 			}
 		}
 		if curve != nil && len(s.x) > 0 {
 			hi := s.x[len(s.x)-1]
-			var xy plotter.XYs
+			fs := plot.Series{Name: s.name + " fit", Kind: plot.Line, Color: s.color, Dashed: true}
 			for k := range 50 {
 				x := lo + (hi-lo)*float64(k)/49
-				xy = append(xy, plotter.XY{X: x, Y: curve(x)})
+				fs.X, fs.Y = append(fs.X, x), append(fs.Y, curve(x))
 			}
-			fl, err := plotter.NewLine(xy)
-			if err != nil {
-				return err
-			}
-			fl.Color, fl.Dashes = s.color, []vg.Length{vg.Points(4), vg.Points(3)}
-			p.Add(fl)
-			p.Legend.Add(s.name+" fit", fl)
+			f.Series = append(f.Series, fs)
 		}
 	}
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	return f.Save(path)
 }
