@@ -18,7 +18,7 @@
 //
 // Run it from the repository:
 //
-//	go run ./examples/ner-active                  # the whole experiment (~80 min on 2 cores, estimated)
+//	go run ./examples/ner-active                  # the whole experiment (~70 min)
 //	go run ./examples/ner-active -quick           # a few minutes on a slice of the data
 //	go run ./examples/ner-active -strategies mnlp,random -seeds 5 -json
 //	go run ./examples/ner-active -data ~/conll2003 -train eng.train -dev eng.testa -test eng.testb
