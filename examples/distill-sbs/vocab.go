@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/distill"
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 	"github.com/cairn-ml/cairn/text"
 )
 
@@ -94,7 +95,7 @@ func vocabulary(cfg config, pool []distill.Example, stderr io.Writer) (text.Toke
 		if err := os.MkdirAll(cfg.out, 0o755); err != nil {
 			return nil, vi, err
 		}
-		if err := writeFileAtomic(path, b.Bytes()); err != nil {
+		if err := atomicfile.WriteBytes(path, b.Bytes()); err != nil {
 			return nil, vi, err
 		}
 		fmt.Fprintf(stderr, "vocabulary: %d tokens in %.1f s, saved to %s\n", tok.VocabSize(), vi.Seconds, path)
@@ -109,20 +110,4 @@ func vocabulary(cfg config, pool []distill.Example, stderr io.Writer) (text.Toke
 		return nil, vi, fmt.Errorf("%s: the vocabulary needs distinct padding and end-of-sequence tokens (has %+v)", path, sp)
 	}
 	return tok, vi, nil
-}
-
-// writeFileAtomic writes b to a temporary file next to path and renames it.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(b)
-	merr := f.Chmod(0o644)
-	cerr := f.Close()
-	if werr != nil || merr != nil || cerr != nil {
-		os.Remove(f.Name())
-		return errors.Join(werr, merr, cerr)
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/nn/models"
 	"github.com/cairn-ml/cairn/text"
@@ -409,7 +410,7 @@ func writeVocab(path string, v *text.Vocab) error {
 	if err := text.WriteVocabTxt(&b, v); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, []byte(b.String()))
+	return atomicfile.WriteBytes(path, []byte(b.String()))
 }
 
 func writeCheckpoint(dir string, ck *checkpoint) error {
@@ -417,25 +418,7 @@ func writeCheckpoint(dir string, ck *checkpoint) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "config.json"), append(b, '\n'))
-}
-
-// writeFileAtomic writes b to a temporary file and renames it to path.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteBytes(filepath.Join(dir, "config.json"), append(b, '\n'))
 }
 
 // loadCheckpoint returns the saved vocabulary and BERT description from
