@@ -7,11 +7,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
 
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 	"github.com/cairn-ml/cairn/nn"
 	"github.com/cairn-ml/cairn/optim"
 	"github.com/cairn-ml/cairn/tensor"
@@ -158,27 +158,7 @@ func ReadShard(path string) (Shard, error) {
 	return s, nil
 }
 
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}
+func writeAtomic(path string, b []byte) error { return atomicfile.WriteBytes(path, b) }
 
 // shardSeed derives a job's seed from the configured one and the shard
 // index.

@@ -6,12 +6,13 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"os"
-	"path/filepath"
+	"io"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 )
 
 // gridRow is one row of the picture: a label on the left, then images of
@@ -71,19 +72,5 @@ func writeGrid(path string, side int, rows []gridRow) error {
 			}
 		}
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".advgan-grid-*.png")
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

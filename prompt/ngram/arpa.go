@@ -7,9 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 )
 
 // maxLine bounds the length of an ARPA line ReadARPA accepts.
@@ -65,30 +66,9 @@ func (m *Model) WriteARPA(w io.Writer) error {
 // Save writes the model as an ARPA file at path, through a temporary file
 // in the same directory renamed at the end, so that a crash never leaves
 // half a file.
-func (m *Model) Save(path string) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("ngram: save: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if err = m.WriteARPA(f); err != nil {
-		f.Close()
+func (m *Model) Save(path string) error {
+	if err := atomicfile.Write(path, m.WriteARPA); err != nil {
 		return fmt.Errorf("ngram: save %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("ngram: save %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("ngram: save: %w", err)
 	}
 	return nil
 }

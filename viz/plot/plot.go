@@ -1,12 +1,10 @@
 package plot
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +14,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 )
 
 // Kind is how a series is drawn.
@@ -347,20 +347,8 @@ func (f *Figure) Save(path string) error {
 	if format != "png" && format != "svg" {
 		return fmt.Errorf("plot: %s: extension must be .png or .svg", path)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".plot-*."+format)
-	if err != nil {
-		return err
-	}
-	werr := f.Write(tmp, format)
-	merr := tmp.Chmod(0o644)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, merr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Write(w, format) }); err != nil {
+		return fmt.Errorf("plot: %s: %w", path, err)
 	}
 	return nil
 }

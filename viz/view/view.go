@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/cairn-ml/cairn/internal/atomicfile"
 )
 
 //go:embed page.js
@@ -136,20 +136,8 @@ func scriptSafe(js []byte) []byte {
 // WriteFile writes the page to path through a temporary file in the same
 // directory renamed into place, so a failure leaves no partial page.
 func WriteFile(path string, data []byte, opts Options) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".view-*.html")
-	if err != nil {
-		return err
-	}
-	werr := Write(tmp, data, opts)
-	merr := tmp.Chmod(0o644)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, merr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("view: %w", err)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return Write(w, data, opts) }); err != nil {
+		return fmt.Errorf("view: %s: %w", path, err)
 	}
 	return nil
 }
