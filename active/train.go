@@ -3,7 +3,6 @@ package active
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/cairn-ml/cairn/data"
@@ -156,19 +155,10 @@ func (tr *trainer) fit(ctx context.Context, m trainable, set *data.SeqSet, epoch
 			if cfg.WordDropout > 0 {
 				b.Words = dropWords(b.Words, cfg.WordDropout, single, rng)
 			}
-			opt.ZeroGrad()
-			loss := m.batchLoss(b, rng)
-			l := float64(loss.Item())
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return fmt.Errorf("active: Fit: loss %v in epoch %d", l, e+1)
+			l, err := optim.Update(opt, m.batchLoss(b, rng), cfg.Clip)
+			if err != nil {
+				return fmt.Errorf("active: Fit: epoch %d: %w", e+1, err)
 			}
-			loss.Backward()
-			if cfg.Clip > 0 {
-				if n := optim.ClipGradNorm(opt.Params(), cfg.Clip); math.IsNaN(n) || math.IsInf(n, 0) {
-					return fmt.Errorf("active: Fit: gradient norm %v in epoch %d", n, e+1)
-				}
-			}
-			opt.Step()
 			n := 0
 			for _, l := range b.Lengths {
 				n += l

@@ -15,6 +15,12 @@
 //		opt.Step()
 //	}
 //
+// [Update] is that loop body in one call, and refuses a NaN or infinite
+// loss or gradient norm with an error wrapping [ErrNonFinite] instead of
+// stepping:
+//
+//	l, err := optim.Update(opt, lossOf(model, batch), 1)
+//
 // [SGD] (momentum, dampening, Nesterov), [Adam] (AMSGrad), [AdamW]
 // (decoupled weight decay) and [RMSProp] (momentum, centred) follow
 // torch.optim's single-tensor algorithms step for step, in float32 as

@@ -130,17 +130,14 @@ func (c PairTraining) Run(ctx context.Context, m PairClassifier, train []Pair, p
 			}
 			ids, types, labels, t := BatchPairs(batch, pad)
 			loss := m.Loss(ids, types, labels, len(batch), t)
-			c.Opt.ZeroGrad()
-			loss.Backward()
 			step++
-			if n := optim.ClipGradNorm(c.Opt.Params(), maxNorm); math.IsNaN(n) || math.IsInf(n, 0) {
-				return last, fmt.Errorf("%w: gradient norm %v at step %d", ErrDiverged, n, step)
+			l, err := optim.Update(c.Opt, loss, maxNorm)
+			if err != nil {
+				return last, fmt.Errorf("%w at step %d: %w", ErrDiverged, step, err)
 			}
-			c.Opt.Step()
 			if c.Sched != nil {
 				c.Sched.Step()
 			}
-			l := float64(loss.Item())
 			sum += l
 			nb++
 			if c.Progress != nil {

@@ -99,8 +99,10 @@ func Train(ctx context.Context, m LM, seqs [][]int, cfg TrainConfig) (TrainResul
 				return res, err
 			}
 			batch := wins[b:min(b+cfg.BatchSize, len(wins))]
-			loss := lmLoss(m, batch)
-			l := update(opt, loss, cfg.ClipNorm)
+			l, err := optim.Update(opt, lmLoss(m, batch), cfg.ClipNorm)
+			if err != nil {
+				return res, fmt.Errorf("unlearn: training step %d: %w", res.Steps+1, err)
+			}
 			res.Steps++
 			sum += l * float64(len(batch))
 			if cfg.Progress != nil {
@@ -322,8 +324,10 @@ func TrainAlternating(ctx context.Context, student LM, ens *Ensemble, seqs [][]i
 			}
 			logits := student.Logits(ids, n, t)
 			sel := logits.Reshape(n*t, v).IndexSelect(0, rows)
-			loss := SoftLabelLoss(sel, tensor.New(target, len(rows), v))
-			l := update(opt, loss, cfg.ClipNorm)
+			l, err := optim.Update(opt, SoftLabelLoss(sel, tensor.New(target, len(rows), v)), cfg.ClipNorm)
+			if err != nil {
+				return res, fmt.Errorf("unlearn: alternating-teacher step %d: %w", res.Steps+1, err)
+			}
 			res.Steps++
 			sum += l * float64(len(batch))
 			if cfg.Progress != nil {
@@ -334,16 +338,4 @@ func TrainAlternating(ctx context.Context, student LM, ens *Ensemble, seqs [][]i
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// update takes one optimizer step on loss, clipping the gradient norm to
-// clip when clip > 0, and returns the loss's value.
-func update(opt optim.Optimizer, loss *tensor.Tensor, clip float64) float64 {
-	opt.ZeroGrad()
-	loss.Backward()
-	if clip > 0 {
-		optim.ClipGradNorm(opt.Params(), clip)
-	}
-	opt.Step()
-	return float64(loss.Item())
 }

@@ -276,14 +276,13 @@ func fineTune(ctx context.Context, student LM, reqs []Request, cfg UnlearnConfig
 			}
 			total = total.Add(lmLoss(student, batch).MulScalar(float32(cfg.RetainWeight)))
 		}
-		update(opt, total, cfg.ClipNorm)
+		if _, err := optim.Update(opt, total, cfg.ClipNorm); err != nil {
+			return res, fmt.Errorf("unlearn: step %d: %w", res.Steps+1, err)
+		}
 		res.Steps++
 		if cfg.Progress != nil {
 			cfg.Progress(res.Steps, res.Loss)
 		}
-	}
-	if math.IsNaN(res.Loss) {
-		return res, fmt.Errorf("unlearn: loss is NaN")
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil

@@ -271,17 +271,14 @@ func (s *setup) trainTeacher(ctx context.Context, m *models.BERTForMaskedLM, pro
 		}
 		b := maskBatch(s.tchMLM, seqs, wss, rng)
 		h, _ := m.BERT.Forward(b.inputs, nil, b.n, b.t)
-		loss := pretrain.MaskedLMLoss(headLogits(m, h, b.positions), b.labels, b.weights)
-		opt.ZeroGrad()
-		loss.Backward()
-		if n := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(n) || math.IsInf(n, 0) {
-			return last, errors.New("teacher pre-training diverged; try a smaller -teacher-lr")
+		l, err := optim.Update(opt, pretrain.MaskedLMLoss(headLogits(m, h, b.positions), b.labels, b.weights), 1)
+		if err != nil {
+			return last, fmt.Errorf("teacher pre-training diverged (%w); try a smaller -teacher-lr", err)
 		}
-		opt.Step()
 		if sched != nil {
 			sched.Step()
 		}
-		last = float64(loss.Item())
+		last = l
 		prog.step(step, last)
 	}
 	prog.end()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -194,15 +193,11 @@ func (ex *experiment) train(ctx context.Context, a arm, frac float64, seed uint6
 			batch = append(batch, idx[perm[pos]])
 			pos++
 		}
-		loss := ex.loss(m, a, all, batch)
-		opt.ZeroGrad()
-		loss.Backward()
-		if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return r, errors.New("training diverged; try a smaller -lr")
+		l, err := optim.Update(opt, ex.loss(m, a, all, batch), 1)
+		if err != nil {
+			return r, fmt.Errorf("training diverged at step %d (%w); try a smaller -lr", step+1, err)
 		}
-		opt.Step()
 		sched.Step()
-		l := float64(loss.Item())
 		if step >= tailFrom {
 			tail += l
 		}

@@ -244,15 +244,11 @@ func (l pretrainLoop) run(ctx context.Context, cfg config, stderr io.Writer) (pr
 			batch[i] = starts[order[next]]
 			next++
 		}
-		loss := l.loss(batch)
 		opt.SetLR(lrAt(cfg.lr, step, max(1, total/20), total))
-		opt.ZeroGrad()
-		loss.Backward()
-		if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return st, fmt.Errorf("%s pre-training diverged at step %d; try a smaller -lr", l.name, step+1)
+		v, err := optim.Update(opt, l.loss(batch), 1)
+		if err != nil {
+			return st, fmt.Errorf("%s pre-training diverged at step %d (%w); try a smaller -lr", l.name, step+1, err)
 		}
-		opt.Step()
-		v := float64(loss.Item())
 		recent.add(v)
 		st.Steps++
 		st.Tokens += n * cfg.seq

@@ -167,15 +167,13 @@ func TrainCorrector(ctx context.Context, train []Utterance, tok text.Tokenizer, 
 				lr = c.LR * float64(steps-step) / float64(steps-warm+1)
 			}
 			opt.SetLR(lr)
-			opt.ZeroGrad()
-			loss.Backward()
-			if norm := optim.ClipGradNorm(opt.Params(), 1); math.IsNaN(norm) || math.IsInf(norm, 0) {
-				return nil, fmt.Errorf("asr.TrainCorrector: the loss diverged at step %d; try a smaller learning rate", step+1)
+			l, err := optim.Update(opt, loss, 1)
+			if err != nil {
+				return nil, fmt.Errorf("asr.TrainCorrector: step %d: %w; try a smaller learning rate", step+1, err)
 			}
-			opt.Step()
 			step++
 			if c.Progress != nil {
-				c.Progress(CorrectorProgress{Epoch: ep, Step: step, Steps: steps, Loss: float64(loss.Item())})
+				c.Progress(CorrectorProgress{Epoch: ep, Step: step, Steps: steps, Loss: l})
 			}
 		}
 	}
