@@ -234,6 +234,21 @@ func NewWarmupCosine(opt LRSetter, warmupIters int, startFactor float64, tMax in
 	return NewSequentialLR(opt, []Scheduler{warm, cos}, []int{warmupIters})
 }
 
+// NewWarmupLinear returns warm-up then linear decay to zero, the shape of
+// Hugging Face's get_linear_schedule_with_warmup: a linear warm-up from
+// base/(warmupIters+1) to base over warmupIters epochs, then a linear
+// decay from base to 0 over the next decayIters epochs. It is
+// SequentialLR([LinearLR(1/(warmupIters+1), 1, warmupIters),
+// LinearLR(1, 0, decayIters)], milestones=[warmupIters]) in PyTorch, or the
+// decay alone when warmupIters is 0.
+func NewWarmupLinear(opt LRSetter, warmupIters, decayIters int) Scheduler {
+	if warmupIters == 0 {
+		return NewLinearLR(opt, 1, 0, decayIters)
+	}
+	warm := NewLinearLR(opt, 1/float64(warmupIters+1), 1, warmupIters)
+	return NewSequentialLR(opt, []Scheduler{warm, NewLinearLR(opt, 1, 0, decayIters)}, []int{warmupIters})
+}
+
 // LRAt returns the rate of the schedule in force at epoch, at its epoch
 // counted from the milestone where it took over.
 func (s *SequentialLR) LRAt(base float64, epoch int) float64 {

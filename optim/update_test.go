@@ -47,3 +47,26 @@ func TestUpdate(t *testing.T) {
 		t.Fatalf("weights moved after a refused step: %v, were %v", d, before)
 	}
 }
+
+// NewWarmupLinear rises linearly to the base rate, then falls linearly
+// to 0: the rates of a 2-epoch warm-up and a 4-epoch decay from base 1,
+// by hand (PyTorch's LinearLR runs from 1/3 to 1 over 2 epochs).
+func TestWarmupLinear(t *testing.T) {
+	w := tensor.New([]float32{1}, 1)
+	w.SetRequiresGrad(true)
+	opt := NewSGD([]*tensor.Tensor{w}, 1)
+	s := NewWarmupLinear(opt, 2, 4)
+	want := []float64{1.0 / 3, 2.0 / 3, 1, 0.75, 0.5, 0.25, 0}
+	for e, v := range want {
+		if e > 0 {
+			s.Step()
+		}
+		if math.Abs(opt.LR()-v) > 1e-12 {
+			t.Errorf("epoch %d: rate %v, want %v", e, opt.LR(), v)
+		}
+	}
+	d := NewWarmupLinear(NewSGD([]*tensor.Tensor{w}, 2), 0, 2)
+	if got := []float64{d.LRAt(2, 0), d.LRAt(2, 1), d.LRAt(2, 2)}; got[0] != 2 || got[1] != 1 || got[2] != 0 {
+		t.Errorf("without warm-up: %v, want [2 1 0]", got)
+	}
+}

@@ -149,11 +149,7 @@ func checkInit(path string, mc models.T5Config) (*initInfo, error) {
 // at total.
 func schedule(opt optim.LRSetter, total int, warmup float64) optim.Scheduler {
 	warm := int(math.Round(warmup * float64(total)))
-	decay := optim.NewLinearLR(opt, 1, 0, max(total-warm, 1))
-	if warm == 0 {
-		return decay
-	}
-	return optim.NewSequentialLR(opt, []optim.Scheduler{optim.NewLinearLR(opt, 1/float64(warm+1), 1, warm), decay}, []int{warm})
+	return optim.NewWarmupLinear(opt, warm, max(total-warm, 1))
 }
 
 // train trains one model of arm a on the pool examples idx for cfg.steps
