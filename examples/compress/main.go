@@ -42,6 +42,7 @@ import (
 
 	"github.com/cairn-ml/cairn/data"
 	"github.com/cairn-ml/cairn/distill"
+	"github.com/cairn-ml/cairn/internal/cli"
 	"github.com/cairn-ml/cairn/internal/cputime"
 	"github.com/cairn-ml/cairn/metrics"
 	"github.com/cairn-ml/cairn/nn"
@@ -72,7 +73,7 @@ type config struct {
 }
 
 // quickFlags are the values -quick gives the flags not set explicitly.
-var quickFlags = map[string]string{
+var quickFlags = cli.Preset{
 	"teacher-steps": "50", "steps": "20", "seeds": "2", "eval-chunks": "200",
 	"train-pairs": "320", "test-pairs": "500", "ft-epochs": "1", "max-lines": "4000",
 }
@@ -124,7 +125,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the teacher's pre-training (the arms' seeds are 1..-seeds)")
 	fs.StringVar(&arms, "arms", strings.Join(allArms, ","), "comma-separated arms to run")
 	fs.IntVar(&cfg.maxLines, "max-lines", 0, "read at most this many lines of each text file (0: all)")
-	fs.BoolVar(&cfg.quick, "quick", false, "a run of about two minutes (sets the flags not given: "+quickSummary()+")")
+	fs.BoolVar(&cfg.quick, "quick", false, "a run of about two minutes (sets the flags not given: "+quickFlags.String()+")")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -133,27 +134,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if cfg.quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range quickFlags {
-			if !set[name] {
-				if err := fs.Set(name, v); err != nil {
-					return cfg, err
-				}
-			}
+		if err := quickFlags.Apply(fs); err != nil {
+			return cfg, err
 		}
 	}
 	cfg.arms = strings.Split(arms, ",")
 	return cfg, cfg.check()
-}
-
-func quickSummary() string {
-	var s []string
-	for k, v := range quickFlags {
-		s = append(s, "-"+k+" "+v)
-	}
-	slices.Sort(s)
-	return strings.Join(s, ", ")
 }
 
 func (cfg *config) check() error {

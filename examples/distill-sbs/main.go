@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/distill"
+	"github.com/cairn-ml/cairn/internal/cli"
 	"github.com/cairn-ml/cairn/internal/cputime"
 	"github.com/cairn-ml/cairn/metrics"
 	"github.com/cairn-ml/cairn/nn"
@@ -103,7 +104,7 @@ func defaults() config {
 }
 
 // quick holds the settings -quick changes (flags given explicitly win).
-var quick = map[string]string{
+var quick = cli.Preset{
 	"train": "800", "test": "200", "fractions": "25,100", "seeds": "2", "steps": "60", "batch": "16",
 	"layers": "1", "d-model": "64", "heads": "4", "d-ff": "256", "vocab": "1000", "max-target": "64",
 }
@@ -155,7 +156,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.StringVar(&cfg.init, "init", "", "T5 checkpoint (.safetensors, this program's vocabulary and sizes) to start every run from, loaded with nn.LoadPartial")
 	fs.StringVar(&cfg.tokFile, "tokenizer-file", "", "use this Hugging Face tokenizer.json (BPE or WordPiece, e.g. the one of an -init checkpoint) instead of training a vocabulary")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
-	q := fs.Bool("quick", false, "a slice of the experiment with a smaller model, about two minutes: "+quickString())
+	q := fs.Bool("quick", false, "a slice of the experiment with a smaller model, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -163,20 +164,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *q {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range quick {
-			if set[name] {
-				continue
-			}
-			switch name {
-			case "fractions":
-				*fracs = v
-			default:
-				if err := fs.Set(name, v); err != nil {
-					return cfg, err
-				}
-			}
+		if err := quick.Apply(fs); err != nil {
+			return cfg, err
 		}
 	}
 	var err error
@@ -187,22 +176,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, err
 	}
 	return cfg, cfg.check()
-}
-
-func quickString() string {
-	keys := make([]string, 0, len(quick))
-	for k := range quick {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "-%s %s", k, quick[k])
-	}
-	return b.String()
 }
 
 func parseFractions(s string) ([]float64, error) {

@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/internal/cli"
 	"github.com/cairn-ml/cairn/internal/cputime"
 	"github.com/cairn-ml/cairn/metrics"
 	"github.com/cairn-ml/cairn/nn"
@@ -125,7 +126,7 @@ func defaults() config {
 }
 
 // quick holds the settings -quick changes (flags given explicitly win).
-var quick = map[string]string{
+var quick = cli.Preset{
 	"records": "1500", "vocab": "2000", "shards": "3", "canaries": "3", "controls": "2", "refs": "1000",
 	"samples": "50", "hidden": "64", "embed": "32", "epochs": "1", "steps": "40", "seeds": "2",
 }
@@ -185,7 +186,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.BoolVar(&cfg.stopAtTarget, "stop-at-target", cfg.stopAtTarget, "stop LOO-style unlearning once the canaries' log-perplexity reaches the LOO ensemble's")
 	fs.IntVar(&cfg.seeds, "seeds", cfg.seeds, "seeds: canaries, partition, initialisation, references")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
-	q := fs.Bool("quick", false, "a slice with a smaller model, about two minutes: "+quickString())
+	q := fs.Bool("quick", false, "a slice with a smaller model, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -193,14 +194,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *q {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range quick {
-			if !set[name] {
-				if err := fs.Set(name, v); err != nil {
-					return cfg, err
-				}
-			}
+		if err := quick.Apply(fs); err != nil {
+			return cfg, err
 		}
 	}
 	var err error
@@ -208,22 +203,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, err
 	}
 	return cfg, cfg.check()
-}
-
-func quickString() string {
-	keys := make([]string, 0, len(quick))
-	for k := range quick {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "-%s %s", k, quick[k])
-	}
-	return b.String()
 }
 
 func parseMethods(s string) ([]string, error) {

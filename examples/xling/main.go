@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/internal/cli"
 	"github.com/cairn-ml/cairn/internal/cputime"
 	"github.com/cairn-ml/cairn/metrics"
 	"github.com/cairn-ml/cairn/nn"
@@ -96,7 +97,7 @@ func defaults() config {
 }
 
 // quick holds the settings -quick changes (flags given explicitly win).
-var quick = map[string]string{
+var quick = cli.Preset{
 	"amounts": "0,50,100", "seeds": "2", "steps": "60", "batch": "8", "layers": "2", "hidden": "64",
 	"eval-pairs": "32", "max-new": "24",
 }
@@ -141,7 +142,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.BoolVar(&cfg.center, "center", false, "subtract the mean pooled state of all held-out passages before the cosines")
 	fs.StringVar(&cfg.plot, "plot", cfg.plot, "PNG path: <name>-align.png and <name>-chrf.png are written (empty: no plot)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
-	q := fs.Bool("quick", false, "a smaller experiment, about two minutes: "+quickString())
+	q := fs.Bool("quick", false, "a smaller experiment, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -149,19 +150,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *q {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range quick {
-			if set[name] {
-				continue
-			}
-			if name == "amounts" {
-				*amounts = v
-				continue
-			}
-			if err := fs.Set(name, v); err != nil {
-				return cfg, err
-			}
+		if err := quick.Apply(fs); err != nil {
+			return cfg, err
 		}
 	}
 	var err error
@@ -169,22 +159,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 		return cfg, err
 	}
 	return cfg, cfg.check()
-}
-
-func quickString() string {
-	keys := make([]string, 0, len(quick))
-	for k := range quick {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "-%s %s", k, quick[k])
-	}
-	return b.String()
 }
 
 func parseAmounts(s string) ([]float64, error) {
