@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/cairn-ml/cairn/data"
@@ -116,7 +117,7 @@ func (r *row) example(task Task) (Example, error) {
 		if len(r.Choices) != 5 {
 			return Example{}, fmt.Errorf("cqa row with %d choices, want 5", len(r.Choices))
 		}
-		return Example{Input: CQAInput(*r.Question, r.Choices), Label: *r.Answer}, nil
+		return Example{Input: CQAInput(*r.Question, r.Choices), Label: *r.Answer, Choices: slices.Clone(r.Choices)}, nil
 	case ANLI1, ESNLI:
 		if r.Premise == nil || r.Hypothesis == nil {
 			return Example{}, fmt.Errorf(`%s row without "premise" or "hypothesis"`, task)
@@ -125,7 +126,7 @@ func (r *row) example(task Task) (Example, error) {
 		if !ok || id != float64(int(id)) || id < 0 || id > 2 {
 			return Example{}, fmt.Errorf("%s row with label %v, want 0, 1 or 2", task, r.Label)
 		}
-		return Example{Input: NLIInput(*r.Premise, *r.Hypothesis), Label: nliLabels[int(id)]}, nil
+		return Example{Input: NLIInput(*r.Premise, *r.Hypothesis), Label: nliLabels[int(id)], Choices: slices.Clone(nliLabels[:])}, nil
 	case SVAMP:
 		l, ok := r.Label.(string)
 		if r.Input == nil || !ok {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -176,6 +177,22 @@ func TestLoadNLIPairs(t *testing.T) {
 	for i, p := range ps {
 		if rows[i].Input != NLIInput(p.Premise, p.Hypothesis) || rows[i].Label != nliLabels[p.Label] {
 			t.Fatalf("pair %d %+v, row %+v", i, p, rows[i])
+		}
+	}
+}
+
+// Every loaded example's candidate labels contain its gold label: the five
+// CQA answers, the three NLI labels.
+func TestChoicesContainLabel(t *testing.T) {
+	for _, c := range []struct {
+		task Task
+		n    int
+	}{{CQA, 5}, {ESNLI, 3}, {ANLI1, 3}} {
+		exs := loadOrSkip(t, c.task, "test")
+		for i, ex := range exs {
+			if len(ex.Choices) != c.n || !slices.Contains(ex.Choices, ex.Label) {
+				t.Fatalf("%s test %d: label %q, choices %q", c.task, i, ex.Label, ex.Choices)
+			}
 		}
 	}
 }

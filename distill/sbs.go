@@ -183,6 +183,10 @@ type Example struct {
 	Label     string // gold label y, as text
 	Rationale string // teacher rationale r̂
 	LLMLabel  string // teacher label ŷ
+	// Choices are the candidate labels where the task has a closed set
+	// (CQA's five answers, the three NLI labels; nil for SVAMP), for
+	// RankChoices.
+	Choices []string
 }
 
 // Pair is one sequence-to-sequence training pair of texts.

@@ -249,32 +249,36 @@ func (cfg *config) t5Config(vocab, pad, eos int) models.T5Config {
 
 // results is everything the program reports.
 type results struct {
-	Dataset       string            `json:"dataset"`
-	TrainSplit    string            `json:"train_split"`
-	TrainPool     int               `json:"train_pool"`
-	TestExamples  int               `json:"test_examples"`
-	Teacher       teacher           `json:"teacher"`
-	Vocab         vocabInfo         `json:"vocabulary"`
-	Model         models.T5Config   `json:"model"`
-	Params        int               `json:"params"`
-	Init          *initInfo         `json:"init,omitempty"`
-	Alpha         float64           `json:"alpha"`
-	Steps         int               `json:"steps"`
-	Batch         int               `json:"batch"`
-	LR            float64           `json:"lr"`
-	Fractions     []float64         `json:"fractions"`
-	Arms          []string          `json:"arms"`
-	Seeds         int               `json:"seeds"`
-	Table         []cell            `json:"table"`
-	Differences   []cell            `json:"differences"` // arm − first arm, paired by seed
-	Runs          []runResult       `json:"runs"`
-	Interrupted   bool              `json:"interrupted,omitempty"`
-	Seconds       float64           `json:"seconds"`
-	CPUSeconds    float64           `json:"cpu_seconds"`
-	TrainExamples map[string]int    `json:"train_examples"` // per fraction (percent as text)
-	Config        map[string]any    `json:"config"`
-	armIndex      map[string]int    // unexported: arm name → column
-	byCell        map[cellKey][]int // runs of each cell
+	Dataset      string          `json:"dataset"`
+	TrainSplit   string          `json:"train_split"`
+	TrainPool    int             `json:"train_pool"`
+	TestExamples int             `json:"test_examples"`
+	Teacher      teacher         `json:"teacher"`
+	Vocab        vocabInfo       `json:"vocabulary"`
+	Model        models.T5Config `json:"model"`
+	Params       int             `json:"params"`
+	Init         *initInfo       `json:"init,omitempty"`
+	Alpha        float64         `json:"alpha"`
+	Steps        int             `json:"steps"`
+	Batch        int             `json:"batch"`
+	LR           float64         `json:"lr"`
+	Fractions    []float64       `json:"fractions"`
+	Arms         []string        `json:"arms"`
+	Seeds        int             `json:"seeds"`
+	Table        []cell          `json:"table"`
+	Differences  []cell          `json:"differences"` // arm − first arm, paired by seed
+	// RankTable and RankDifferences are the same for the rank-classification
+	// accuracy (runs with Ranked only).
+	RankTable       []cell            `json:"rank_table"`
+	RankDifferences []cell            `json:"rank_differences"`
+	Runs            []runResult       `json:"runs"`
+	Interrupted     bool              `json:"interrupted,omitempty"`
+	Seconds         float64           `json:"seconds"`
+	CPUSeconds      float64           `json:"cpu_seconds"`
+	TrainExamples   map[string]int    `json:"train_examples"` // per fraction (percent as text)
+	Config          map[string]any    `json:"config"`
+	armIndex        map[string]int    // unexported: arm name → column
+	byCell          map[cellKey][]int // runs of each cell
 }
 
 // teacher is the LLM's own label accuracy (released completions parsed by
@@ -461,38 +465,56 @@ func fixedSubset(exs []distill.Example, n int, stream uint64) []distill.Example 
 // pct formats a fraction as a percentage: 0.125 → "12.5".
 func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', -1, 64) }
 
-// summarize fills the table from the runs.
+// summarize fills the tables from the runs.
 func (r *results) summarize(cfg config) {
-	r.Table = nil
+	r.Table, r.Differences = r.tabulate(cfg, func(x runResult) (float64, bool) { return x.Accuracy, true })
+	r.RankTable, r.RankDifferences = r.tabulate(cfg, func(x runResult) (float64, bool) { return x.RankAccuracy, x.Ranked })
+}
+
+// tabulate returns the cells of the measure get (skipping runs where it
+// reports false) and each arm's difference from the first arm, paired by
+// seed.
+func (r *results) tabulate(cfg config, get func(runResult) (float64, bool)) (table, diffs []cell) {
+	values := func(f float64, arm string) map[uint64]float64 {
+		out := map[uint64]float64{}
+		for _, i := range r.byCell[cellKey{f, arm}] {
+			if v, ok := get(r.Runs[i]); ok {
+				out[r.Runs[i].Seed] = v
+			}
+		}
+		return out
+	}
 	for _, f := range cfg.fractions {
 		for _, a := range cfg.arms {
-			ids := r.byCell[cellKey{f, a.name}]
-			if len(ids) == 0 {
+			c := cell{Fraction: f, Arm: a.name}
+			for _, i := range r.byCell[cellKey{f, a.name}] {
+				if v, ok := get(r.Runs[i]); ok {
+					c.Values = append(c.Values, v)
+				}
+			}
+			if len(c.Values) == 0 {
 				continue
 			}
-			c := cell{Fraction: f, Arm: a.name}
-			for _, i := range ids {
-				c.Values = append(c.Values, r.Runs[i].Accuracy)
-			}
 			c.stats()
-			r.Table = append(r.Table, c)
+			table = append(table, c)
 		}
-		base := cfg.arms[0].name
+		base := values(f, cfg.arms[0].name)
 		for _, a := range cfg.arms[1:] {
-			d := cell{Fraction: f, Arm: a.name, Minus: base}
+			d := cell{Fraction: f, Arm: a.name, Minus: cfg.arms[0].name}
 			for _, i := range r.byCell[cellKey{f, a.name}] {
-				for _, j := range r.byCell[cellKey{f, base}] {
-					if r.Runs[j].Seed == r.Runs[i].Seed {
-						d.Values = append(d.Values, r.Runs[i].Accuracy-r.Runs[j].Accuracy)
-					}
+				v, ok := get(r.Runs[i])
+				b, okb := base[r.Runs[i].Seed]
+				if ok && okb {
+					d.Values = append(d.Values, v-b)
 				}
 			}
 			if len(d.Values) > 0 {
 				d.stats()
-				r.Differences = append(r.Differences, d)
+				diffs = append(diffs, d)
 			}
 		}
 	}
+	return table, diffs
 }
 
 // stats sets the mean and the 95% interval of c's values (0 for one value).
@@ -523,7 +545,20 @@ func printReport(w io.Writer, r *results) {
 		fmt.Fprintf(w, ", %.2f%% (%d/%d) on the whole test split", 100*t.TestAccuracy, t.TestCorrect, t.TestTotal)
 	}
 	fmt.Fprintf(w, "; its training-pool labels %.2f%% correct\n", 100*t.PoolAccuracy)
-	fmt.Fprintf(w, "test label accuracy, %%, mean ± 95%% interval over seeds:\n")
+	printTable(w, r, "test label accuracy (greedy decoding, exact match), %, mean ± 95% interval over seeds:", r.Table, r.Differences)
+	if len(r.RankTable) > 0 {
+		printTable(w, r, "rank-classification accuracy (the likeliest candidate label), %, mean ± 95% interval over seeds:", r.RankTable, r.RankDifferences)
+	}
+	if r.Interrupted {
+		fmt.Fprintln(w, "(interrupted: cells hold the finished runs only)")
+	}
+	fmt.Fprintf(w, "%d runs, %.0f s (%.0f cpu-s)\n", len(r.Runs), r.Seconds, r.CPUSeconds)
+}
+
+// printTable prints one table of cells (fractions by arms) and the paired
+// differences under title.
+func printTable(w io.Writer, r *results, title string, table, diffs []cell) {
+	fmt.Fprintln(w, title)
 	fmt.Fprintf(w, "%-9s %-8s", "fraction", "train")
 	for _, a := range r.Arms {
 		fmt.Fprintf(w, " %-15s", a)
@@ -531,7 +566,7 @@ func printReport(w io.Writer, r *results) {
 	fmt.Fprintln(w)
 	for _, f := range r.Fractions {
 		row := false
-		for _, c := range r.Table {
+		for _, c := range table {
 			row = row || c.Fraction == f
 		}
 		if !row {
@@ -540,7 +575,7 @@ func printReport(w io.Writer, r *results) {
 		fmt.Fprintf(w, "%-9s %-8d", pct(f)+"%", r.TrainExamples[pct(f)])
 		for _, a := range r.Arms {
 			s := "-"
-			for _, c := range r.Table {
+			for _, c := range table {
 				if c.Fraction == f && c.Arm == a {
 					s = fmt.Sprintf("%.2f ± %.2f", 100*c.Mean, 100*c.CI95)
 					if len(c.Values) < 2 {
@@ -552,14 +587,10 @@ func printReport(w io.Writer, r *results) {
 		}
 		fmt.Fprintln(w)
 	}
-	if len(r.Differences) > 0 {
-		fmt.Fprintf(w, "difference from %s, points, paired by seed (same subset and initialisation):\n", r.Differences[0].Minus)
-		for _, d := range r.Differences {
+	if len(diffs) > 0 {
+		fmt.Fprintf(w, "difference from %s, points, paired by seed (same subset and initialisation):\n", diffs[0].Minus)
+		for _, d := range diffs {
 			fmt.Fprintf(w, "  %-6s %-10s %+6.2f ± %.2f\n", pct(d.Fraction)+"%", d.Arm, 100*d.Mean, 100*d.CI95)
 		}
 	}
-	if r.Interrupted {
-		fmt.Fprintln(w, "(interrupted: cells hold the finished runs only)")
-	}
-	fmt.Fprintf(w, "%d runs, %.0f s (%.0f cpu-s)\n", len(r.Runs), r.Seconds, r.CPUSeconds)
 }

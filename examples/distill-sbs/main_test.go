@@ -110,6 +110,16 @@ func TestRunTiny(t *testing.T) {
 			t.Errorf("run %+v: want %d examples, 2 steps", r, want)
 		}
 	}
+	// Rank classification: every arm but the single-task one, a CQA
+	// prediction among five candidates.
+	if len(res.RankTable) != 2*2 || len(res.RankDifferences) != 2 {
+		t.Errorf("%d rank cells, %d rank differences: want 4 and 2 (single-llm is not ranked)", len(res.RankTable), len(res.RankDifferences))
+	}
+	for _, r := range res.Runs {
+		if r.Ranked != (r.Arm != "single-llm") || r.RankCorrect < 0 || r.RankCorrect > 16 || r.RankAccuracy != float64(r.RankCorrect)/16 {
+			t.Errorf("run %s: ranked %v, %d/16 = %v", r.Arm, r.Ranked, r.RankCorrect, r.RankAccuracy)
+		}
+	}
 	if res.TrainExamples["50"] != 30 || res.TrainExamples["100"] != 60 {
 		t.Errorf("train examples %v", res.TrainExamples)
 	}

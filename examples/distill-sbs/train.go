@@ -90,17 +90,23 @@ type experiment struct {
 
 // runResult is one trained and evaluated model.
 type runResult struct {
-	Fraction   float64 `json:"fraction"`
-	Arm        string  `json:"arm"`
-	Seed       uint64  `json:"seed"`
-	Examples   int     `json:"train_examples"`
-	Steps      int     `json:"steps"`
-	FinalLoss  float64 `json:"final_loss"` // mean over the last 10% of the steps
-	Accuracy   float64 `json:"accuracy"`
-	Correct    int     `json:"correct"`
-	Seconds    float64 `json:"seconds"`
-	CPUSeconds float64 `json:"cpu_seconds"`
-	EvalSec    float64 `json:"eval_seconds"` // part of Seconds spent decoding the test set
+	Fraction  float64 `json:"fraction"`
+	Arm       string  `json:"arm"`
+	Seed      uint64  `json:"seed"`
+	Examples  int     `json:"train_examples"`
+	Steps     int     `json:"steps"`
+	FinalLoss float64 `json:"final_loss"` // mean over the last 10% of the steps
+	Accuracy  float64 `json:"accuracy"`
+	Correct   int     `json:"correct"`
+	// RankAccuracy is the share of test inputs whose gold label the model
+	// finds the likeliest of the candidates (distill.RankChoices); Ranked
+	// is false for the single-task arms, which put a rationale first.
+	Ranked       bool    `json:"ranked"`
+	RankAccuracy float64 `json:"rank_accuracy"`
+	RankCorrect  int     `json:"rank_correct"`
+	Seconds      float64 `json:"seconds"`
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	EvalSec      float64 `json:"eval_seconds"` // part of Seconds spent decoding the test set
 }
 
 // pairs returns the encoded training pairs of arm a for every pool example
@@ -210,6 +216,12 @@ func (ex *experiment) train(ctx context.Context, a arm, frac float64, seed uint6
 	}
 	r.Correct = distill.Correct(ex.task, preds, ex.golds)
 	r.Accuracy = float64(r.Correct) / float64(len(preds))
+	if a.arm != distill.SingleTask {
+		if r.RankCorrect, err = ex.rank(ctx, m, a); err != nil {
+			return r, err
+		}
+		r.Ranked, r.RankAccuracy = true, float64(r.RankCorrect)/float64(len(preds))
+	}
 	r.EvalSec = time.Since(e0).Seconds()
 	r.Seconds = time.Since(t0).Seconds()
 	r.CPUSeconds = (cputime.Now() - c0).Seconds()
@@ -251,6 +263,35 @@ func (ex *experiment) predict(ctx context.Context, m *models.T5, a arm) ([]strin
 		preds = append(preds, distill.Predict(m, ex.tok, ex.enc, a.arm, ex.inputs[i:min(i+chunk, len(ex.inputs))], maxNew)...)
 	}
 	return preds, nil
+}
+
+// rank counts the test inputs whose gold label m ranks first among their
+// candidates (distill.RankChoices).
+func (ex *experiment) rank(ctx context.Context, m *models.T5, a arm) (int, error) {
+	nn.SetTraining(m, false)
+	defer nn.Freeze(m)()
+	correct := 0
+	const chunk = 64
+	for i := 0; i < len(ex.test); i += chunk {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		part := ex.test[i:min(i+chunk, len(ex.test))]
+		xs, cs := make([]string, len(part)), make([][]string, len(part))
+		for j, e := range part {
+			xs[j], cs[j] = e.Input, e.Choices
+		}
+		got, err := distill.RankChoices(m, ex.tok, ex.enc, a.arm, xs, cs, 0)
+		if err != nil {
+			return 0, err
+		}
+		for j, g := range got {
+			if g == part[j].Label {
+				correct++
+			}
+		}
+	}
+	return correct, nil
 }
 
 // progress prints one line: the run's step, loss and ETA, and the ETA of
