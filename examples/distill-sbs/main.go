@@ -38,6 +38,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,7 @@ type config struct {
 	testN     int
 	init      string
 	tokFile   string
+	resume    string
 	json      bool
 }
 
@@ -155,6 +157,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.IntVar(&cfg.testN, "test", 0, "test examples: a fixed random subset of this many (0: the whole test split)")
 	fs.StringVar(&cfg.init, "init", "", "T5 checkpoint (.safetensors, this program's vocabulary and sizes) to start every run from, loaded with nn.LoadPartial")
 	fs.StringVar(&cfg.tokFile, "tokenizer-file", "", "use this Hugging Face tokenizer.json (BPE or WordPiece, e.g. the one of an -init checkpoint) instead of training a vocabulary")
+	fs.StringVar(&cfg.resume, "resume", "", "a file ending with the -json output of an earlier run with the same settings (fractions, arms and seeds may differ): its runs are reused and only the missing ones trained")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a slice of the experiment with a smaller model, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
@@ -390,6 +393,10 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ex.golds[i] = enc.Decode(tok, enc.Encode(tok, e.Label, cfg.maxTarget))
 		ex.inputs[i] = e.Input
 	}
+	done, err := resumed(cfg.resume, res)
+	if err != nil {
+		return err
+	}
 	ex.totalRuns = len(cfg.fractions) * cfg.seeds * len(cfg.arms)
 	var runErr error
 loop:
@@ -398,8 +405,11 @@ loop:
 			idx := distill.Subsample(len(pool), f, uint64(seed))
 			res.TrainExamples[pct(f)] = len(idx)
 			for _, a := range cfg.arms {
-				r, err := ex.train(ctx, a, f, uint64(seed), idx)
-				if err != nil {
+				r, ok := done[runKey{f, a.name, uint64(seed)}]
+				if ok {
+					ex.totalRuns--
+					fmt.Fprintf(stderr, "%s %5s%% %-10s seed %d: resumed from %s\n", tk, pct(f), a.name, seed, cfg.resume)
+				} else if r, err = ex.train(ctx, a, f, uint64(seed), idx); err != nil {
 					runErr = err
 					break loop
 				}
@@ -429,6 +439,49 @@ loop:
 		fmt.Fprintln(stdout, string(b))
 	}
 	return runErr
+}
+
+// runKey names one run.
+type runKey struct {
+	frac float64
+	arm  string
+	seed uint64
+}
+
+// resumed returns the runs of the earlier output in path (none if path is
+// empty), refusing it unless everything that shapes a run (data set, test
+// examples, vocabulary, model, training settings) equals res's.
+func resumed(path string, res *results) (map[runKey]runResult, error) {
+	if path == "" {
+		return nil, nil
+	}
+	var prev results
+	if err := cli.LastJSON(path, &prev); err != nil {
+		return nil, fmt.Errorf("-resume: %w", err)
+	}
+	settings := func(r *results) map[string]any {
+		return map[string]any{"dataset": r.Dataset, "train split": r.TrainSplit, "training pool": r.TrainPool,
+			"test examples": r.TestExamples, "vocabulary": r.Vocab.File, "vocabulary size": r.Vocab.Size,
+			"model": r.Model, "init": r.Init, "alpha": r.Alpha, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
+	}
+	now, then := settings(res), settings(&prev)
+	var diff []string
+	for k, v := range now {
+		a, _ := json.Marshal(v)
+		b, _ := json.Marshal(then[k])
+		if !bytes.Equal(a, b) {
+			diff = append(diff, fmt.Sprintf("%s %s, now %s", k, b, a))
+		}
+	}
+	if len(diff) > 0 {
+		slices.Sort(diff)
+		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
+	}
+	out := map[runKey]runResult{}
+	for _, r := range prev.Runs {
+		out[runKey{r.Fraction, r.Arm, r.Seed}] = r
+	}
+	return out, nil
 }
 
 // describe lists the settings for the JSON output.

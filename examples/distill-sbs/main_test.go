@@ -313,3 +313,46 @@ func TestSchedule(t *testing.T) {
 		s.Step()
 	}
 }
+
+// TestResume reuses the runs of an earlier output with the same settings,
+// trains only the missing ones, and refuses an output made with other
+// settings.
+func TestResume(t *testing.T) {
+	skipWithoutData(t, distill.CQA)
+	dir := t.TempDir()
+	cfg := tiny(t, dir)
+	cfg.fractions, cfg.seeds, cfg.arms = []float64{0.5}, 1, cfg.arms[:2]
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	first := lastJSON(t, out.String())
+	prev := filepath.Join(dir, "first.txt")
+	if err := os.WriteFile(prev, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg.resume, cfg.fractions = prev, []float64{0.5, 1}
+	out.Reset()
+	errOut.Reset()
+	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, errOut.String())
+	}
+	second := lastJSON(t, out.String())
+	if n := strings.Count(errOut.String(), "resumed from"); n != 2 {
+		t.Errorf("%d runs resumed, want 2 (the 50%% runs)", n)
+	}
+	if len(second.Runs) != 4 || len(second.Table) != 4 {
+		t.Fatalf("%d runs, %d cells after resuming: want 4 and 4", len(second.Runs), len(second.Table))
+	}
+	for i, r := range first.Runs {
+		if s := second.Runs[i]; s.Fraction != r.Fraction || s.Arm != r.Arm || s.Accuracy != r.Accuracy || s.Seconds != r.Seconds {
+			t.Errorf("run %d resumed as %+v, want %+v", i, s, r)
+		}
+	}
+
+	cfg.steps = 3
+	if err := run(context.Background(), cfg, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "steps 2, now 3") {
+		t.Errorf("resuming with other steps: %v", err)
+	}
+}
