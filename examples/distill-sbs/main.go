@@ -38,7 +38,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -464,17 +463,7 @@ func resumed(path string, res *results) (map[runKey]runResult, error) {
 			"test examples": r.TestExamples, "vocabulary": r.Vocab.File, "vocabulary size": r.Vocab.Size,
 			"model": r.Model, "init": r.Init, "alpha": r.Alpha, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	now, then := settings(res), settings(&prev)
-	var diff []string
-	for k, v := range now {
-		a, _ := json.Marshal(v)
-		b, _ := json.Marshal(then[k])
-		if !bytes.Equal(a, b) {
-			diff = append(diff, fmt.Sprintf("%s %s, now %s", k, b, a))
-		}
-	}
-	if len(diff) > 0 {
-		slices.Sort(diff)
+	if diff := cli.SettingsDiff(settings(&prev), settings(res)); len(diff) > 0 {
 		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
 	}
 	out := map[runKey]runResult{}

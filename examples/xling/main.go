@@ -83,6 +83,7 @@ type config struct {
 	evalPairs int
 	center    bool
 	plot      string
+	resume    string
 	json      bool
 }
 
@@ -141,6 +142,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.IntVar(&cfg.evalPairs, "eval-pairs", cfg.evalPairs, "held-out pairs translated for chrF and used for alignment (0: all)")
 	fs.BoolVar(&cfg.center, "center", false, "subtract the mean pooled state of all held-out passages before the cosines")
 	fs.StringVar(&cfg.plot, "plot", cfg.plot, "PNG path: <name>-align.png and <name>-chrf.png are written (empty: no plot)")
+	fs.StringVar(&cfg.resume, "resume", "", "a file ending with the -json output of an earlier run with the same settings (amounts and seeds may differ): its runs are reused and only the missing ones trained")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a smaller experiment, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
@@ -233,6 +235,8 @@ type results struct {
 	Plots           []string         `json:"plots,omitempty"`
 	Seconds         float64          `json:"seconds"`
 	CPUSeconds      float64          `json:"cpu_seconds"`
+	// Config holds the settings that shape every run, for -resume.
+	Config map[string]any `json:"config"`
 }
 
 // stat is a mean with the half-width of its 95% Student-t interval over
@@ -348,18 +352,27 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	res := &results{Lang: cfg.lang, TrainParagraphs: c.trainParas, EvalParagraphs: c.evalParas, QARecords: len(ex.qa),
 		TranslationPool: len(ex.trans), Dropped: dropped, EvalPairs: len(ex.tRefs), Vocab: tok.VocabSize(), Model: mc,
 		Params: nn.NumParams(models.NewGPT(rand.New(rand.NewPCG(0, 0)), mc)), Steps: cfg.steps, Batch: cfg.batch,
-		LR: cfg.lr, Amounts: cfg.amounts, Seeds: cfg.seeds, Depths: depthNames(cfg.layers), Centered: cfg.center}
+		LR: cfg.lr, Amounts: cfg.amounts, Seeds: cfg.seeds, Depths: depthNames(cfg.layers), Centered: cfg.center,
+		Config: map[string]any{"lang": cfg.lang, "eval_paragraphs": cfg.evalParas, "vocab": cfg.vocab, "warmup": cfg.warmup,
+			"max_len": cfg.maxLen, "max_new": cfg.maxNew, "eval_pairs": cfg.evalPairs, "center": cfg.center}}
 	fmt.Fprintf(stderr, "GPT: %d layers, hidden %d, %d heads, %d positions, vocabulary %d: %d parameters; %s→%s, %d eval pairs\n",
 		mc.Layers, mc.Hidden, mc.Heads, mc.MaxPositions, mc.VocabSize, res.Params, src, tgt, res.EvalPairs)
 
+	done, err := resumed(cfg.resume, res)
+	if err != nil {
+		return err
+	}
 	ex.totalRuns = len(cfg.amounts) * cfg.seeds
 	ex.start = time.Now()
 	var runErr error
 loop:
 	for _, a := range cfg.amounts {
 		for seed := 1; seed <= cfg.seeds; seed++ {
-			r, err := ex.train(ctx, a, uint64(seed))
-			if err != nil {
+			r, ok := done[runKey{a, uint64(seed)}]
+			if ok {
+				ex.totalRuns--
+				fmt.Fprintf(stderr, "%5s%% seed %d: resumed from %s\n", pct(a), seed, cfg.resume)
+			} else if r, err = ex.train(ctx, a, uint64(seed)); err != nil {
 				runErr = err
 				break loop
 			}
@@ -394,6 +407,38 @@ loop:
 		fmt.Fprintln(stdout, string(b))
 	}
 	return runErr
+}
+
+// runKey names one run.
+type runKey struct {
+	amount float64
+	seed   uint64
+}
+
+// resumed returns the runs of the earlier output in path (none if path is
+// empty), refusing it unless everything that shapes a run (data split,
+// vocabulary, model, training and evaluation settings) equals res's.
+func resumed(path string, res *results) (map[runKey]runResult, error) {
+	if path == "" {
+		return nil, nil
+	}
+	var prev results
+	if err := cli.LastJSON(path, &prev); err != nil {
+		return nil, fmt.Errorf("-resume: %w", err)
+	}
+	settings := func(r *results) map[string]any {
+		return map[string]any{"training paragraphs": r.TrainParagraphs, "held-out paragraphs": r.EvalParagraphs,
+			"QA records": r.QARecords, "translation pool": r.TranslationPool, "eval pairs": r.EvalPairs,
+			"vocabulary": r.Vocab, "model": r.Model, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
+	}
+	if diff := cli.SettingsDiff(settings(&prev), settings(res)); len(diff) > 0 {
+		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
+	}
+	out := map[runKey]runResult{}
+	for _, r := range prev.Runs {
+		out[runKey{r.Amount, r.Seed}] = r
+	}
+	return out, nil
 }
 
 // lenStats describes the lengths of encoded examples: mean, maximum and

@@ -193,3 +193,58 @@ func TestSplitByParagraph(t *testing.T) {
 		t.Error("the split is not deterministic, or a side is empty")
 	}
 }
+
+// TestResume reuses the runs of an earlier output with the same settings,
+// trains only the missing ones, and refuses an output made with other
+// settings.
+func TestResume(t *testing.T) {
+	skipWithoutData(t)
+	dir := t.TempDir()
+	cfg, err := parseFlags(flag.NewFlagSet("test", flag.ContinueOnError), []string{
+		"-amounts", "0", "-seeds", "1", "-steps", "2", "-batch", "2", "-layers", "1", "-hidden", "16",
+		"-heads", "2", "-vocab", "300", "-eval-pairs", "4", "-max-new", "3", "-max-len", "400", "-plot", "", "-json",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	prev := filepath.Join(dir, "first.txt")
+	if err := os.WriteFile(prev, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var first results
+	if err := json.Unmarshal([]byte(lastLine(out.String())), &first); err != nil {
+		t.Fatal(err)
+	}
+	cfg.resume, cfg.amounts = prev, []float64{0, 1}
+	out.Reset()
+	errOut.Reset()
+	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, errOut.String())
+	}
+	var second results
+	if err := json.Unmarshal([]byte(lastLine(out.String())), &second); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(errOut.String(), "resumed from"); n != 1 {
+		t.Errorf("%d runs resumed, want 1", n)
+	}
+	if len(second.Runs) != 2 || len(second.Table) != 2 {
+		t.Fatalf("%d runs, %d table rows after resuming: want 2 and 2", len(second.Runs), len(second.Table))
+	}
+	if a, b := first.Runs[0], second.Runs[0]; a.Amount != b.Amount || a.ChrF != b.ChrF || a.Seconds != b.Seconds || a.FinalLoss != b.FinalLoss {
+		t.Errorf("run resumed as %+v, want %+v", b, a)
+	}
+	cfg.lr = 2e-3
+	if err := run(context.Background(), cfg, &out, &errOut); err == nil || !strings.Contains(err.Error(), "lr 0.001, now 0.002") {
+		t.Errorf("resuming with another -lr: %v", err)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 )
 
 // LastJSON decodes the last non-empty line of the file at path into v: the
@@ -24,4 +25,43 @@ func LastJSON(path string, v any) error {
 		return fmt.Errorf("%s: last line (%d): %w", path, len(lines), err)
 	}
 	return nil
+}
+
+// SettingsDiff compares the settings an earlier run recorded (then) with
+// the current ones (now), each value by its JSON encoding, and returns one
+// "name then, now now" entry per difference, sorted; a name missing on one
+// side counts as null there. An example program's -resume refuses to reuse
+// runs when the list is not empty.
+func SettingsDiff(then, now map[string]any) []string {
+	keys := map[string]bool{}
+	for k := range then {
+		keys[k] = true
+	}
+	for k := range now {
+		keys[k] = true
+	}
+	var diff []string
+	for k := range keys {
+		a, b := canonicalJSON(then[k]), canonicalJSON(now[k])
+		if a != b {
+			diff = append(diff, fmt.Sprintf("%s %s, now %s", k, a, b))
+		}
+	}
+	slices.Sort(diff)
+	return diff
+}
+
+// canonicalJSON encodes v with object keys sorted, whether v is a struct
+// or a map decoded from JSON.
+func canonicalJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("(%v)", err)
+	}
+	var x any
+	if err := json.Unmarshal(b, &x); err != nil {
+		return string(b)
+	}
+	b, _ = json.Marshal(x)
+	return string(b)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,5 +29,20 @@ func TestLastJSON(t *testing.T) {
 	}
 	if err := LastJSON(filepath.Join(dir, "missing"), &v); err == nil {
 		t.Error("missing file: no error")
+	}
+}
+
+func TestSettingsDiff(t *testing.T) {
+	type model struct{ Width, Depth int }
+	then := map[string]any{"lr": 0.001, "steps": float64(500), "model": map[string]any{"Width": float64(128), "Depth": float64(2)}, "old": "x"}
+	now := map[string]any{"lr": 1e-3, "steps": 500, "model": model{128, 2}, "old": "x"}
+	if d := SettingsDiff(then, now); len(d) != 0 {
+		t.Errorf("equal settings (one side decoded from JSON): %q", d)
+	}
+	now["steps"], now["model"], now["new"] = 600, model{128, 3}, true
+	delete(now, "old")
+	want := []string{`model {"Depth":2,"Width":128}, now {"Depth":3,"Width":128}`, `new null, now true`, `old "x", now null`, `steps 500, now 600`}
+	if d := SettingsDiff(then, now); !slices.Equal(d, want) {
+		t.Errorf("differences %q, want %q", d, want)
 	}
 }
