@@ -451,20 +451,14 @@ type runKey struct {
 // empty), refusing it unless everything that shapes a run (data set, test
 // examples, vocabulary, model, training settings) equals res's.
 func resumed(path string, res *results) (map[runKey]runResult, error) {
-	if path == "" {
-		return nil, nil
-	}
-	var prev results
-	if err := cli.LastJSON(path, &prev); err != nil {
-		return nil, fmt.Errorf("-resume: %w", err)
-	}
 	settings := func(r *results) map[string]any {
 		return map[string]any{"dataset": r.Dataset, "train split": r.TrainSplit, "training pool": r.TrainPool,
 			"test examples": r.TestExamples, "vocabulary": r.Vocab.File, "vocabulary size": r.Vocab.Size,
 			"model": r.Model, "init": r.Init, "alpha": r.Alpha, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	if diff := cli.SettingsDiff(settings(&prev), settings(res)); len(diff) > 0 {
-		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
+	prev, err := cli.Resume(path, res, settings)
+	if prev == nil {
+		return nil, err
 	}
 	out := map[runKey]runResult{}
 	for _, r := range prev.Runs {

@@ -419,20 +419,14 @@ type runKey struct {
 // empty), refusing it unless everything that shapes a run (data split,
 // vocabulary, model, training and evaluation settings) equals res's.
 func resumed(path string, res *results) (map[runKey]runResult, error) {
-	if path == "" {
-		return nil, nil
-	}
-	var prev results
-	if err := cli.LastJSON(path, &prev); err != nil {
-		return nil, fmt.Errorf("-resume: %w", err)
-	}
 	settings := func(r *results) map[string]any {
 		return map[string]any{"training paragraphs": r.TrainParagraphs, "held-out paragraphs": r.EvalParagraphs,
 			"QA records": r.QARecords, "translation pool": r.TranslationPool, "eval pairs": r.EvalPairs,
 			"vocabulary": r.Vocab, "model": r.Model, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	if diff := cli.SettingsDiff(settings(&prev), settings(res)); len(diff) > 0 {
-		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
+	prev, err := cli.Resume(path, res, settings)
+	if prev == nil {
+		return nil, err
 	}
 	out := map[runKey]runResult{}
 	for _, r := range prev.Runs {

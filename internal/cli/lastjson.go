@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 )
 
 // LastJSON decodes the last non-empty line of the file at path into v: the
@@ -64,4 +65,22 @@ func canonicalJSON(v any) string {
 	}
 	b, _ = json.Marshal(x)
 	return string(b)
+}
+
+// Resume reads the earlier -json output at path (LastJSON) for a
+// program's -resume flag: it returns nil when path is empty, and an error
+// naming every difference (SettingsDiff) unless settings gives the same
+// values for the earlier results as for the current ones, now.
+func Resume[T any](path string, now *T, settings func(*T) map[string]any) (*T, error) {
+	if path == "" {
+		return nil, nil
+	}
+	prev := new(T)
+	if err := LastJSON(path, prev); err != nil {
+		return nil, fmt.Errorf("-resume: %w", err)
+	}
+	if diff := SettingsDiff(settings(prev), settings(now)); len(diff) > 0 {
+		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
+	}
+	return prev, nil
 }

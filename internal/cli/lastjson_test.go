@@ -46,3 +46,21 @@ func TestSettingsDiff(t *testing.T) {
 		t.Errorf("differences %q, want %q", d, want)
 	}
 }
+
+func TestResume(t *testing.T) {
+	type res struct{ Steps, Runs int }
+	settings := func(r *res) map[string]any { return map[string]any{"steps": r.Steps} }
+	if prev, err := Resume("", &res{}, settings); prev != nil || err != nil {
+		t.Errorf("no path: %v, %v", prev, err)
+	}
+	p := filepath.Join(t.TempDir(), "out.txt")
+	if err := os.WriteFile(p, []byte("report\n{\"Steps\": 5, \"Runs\": 3}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if prev, err := Resume(p, &res{Steps: 5}, settings); err != nil || prev.Runs != 3 {
+		t.Errorf("same settings: %+v, %v", prev, err)
+	}
+	if _, err := Resume(p, &res{Steps: 6}, settings); err == nil || !strings.Contains(err.Error(), "steps 5, now 6") {
+		t.Errorf("other settings: %v", err)
+	}
+}
