@@ -414,8 +414,12 @@ loop:
 				}
 				res.byCell[cellKey{f, a.name}] = append(res.byCell[cellKey{f, a.name}], len(res.Runs))
 				res.Runs = append(res.Runs, r)
-				fmt.Fprintf(stderr, "%s %5s%% %-10s seed %d: accuracy %.2f%% (%d/%d), final loss %.4f, %.0f s\n",
-					tk, pct(f), a.name, seed, 100*r.Accuracy, r.Correct, len(test), r.FinalLoss, r.Seconds)
+				rank := ""
+				if r.Ranked {
+					rank = fmt.Sprintf(", ranked %.2f%% (%d/%d)", 100*r.RankAccuracy, r.RankCorrect, len(test))
+				}
+				fmt.Fprintf(stderr, "%s %5s%% %-10s seed %d: accuracy %.2f%% (%d/%d)%s, final loss %.4f, %.0f s\n",
+					tk, pct(f), a.name, seed, 100*r.Accuracy, r.Correct, len(test), rank, r.FinalLoss, r.Seconds)
 			}
 		}
 	}
