@@ -852,9 +852,11 @@ func (ev *evaluator) measure(method string, seed int, m unlearn.LM) (runResult, 
 	next := unlearn.NextLogProbs(m)
 	length := len(ev.forget[0])
 	beam, sample, ctrl := 0, 0, 0
+	// The beam search depends on the prefix only: one search, whose top
+	// beam is checked against every secret.
+	top := metrics.BeamSearch(next, ev.prefix, length, ev.ex.cfg.beam, ev.allowed)[0].Tokens
 	for i, s := range secrets {
-		beams := metrics.BeamSearch(next, ev.prefix, length, ev.ex.cfg.beam, ev.allowed)
-		hit := metrics.CountMatches(s, [][]int{beams[0].Tokens}) > 0
+		hit := metrics.CountMatches(s, [][]int{top}) > 0
 		if i >= nf {
 			if hit {
 				ctrl++
