@@ -156,7 +156,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.IntVar(&cfg.testN, "test", 0, "test examples: a fixed random subset of this many (0: the whole test split)")
 	fs.StringVar(&cfg.init, "init", "", "T5 checkpoint (.safetensors, this program's vocabulary and sizes) to start every run from, loaded with nn.LoadPartial")
 	fs.StringVar(&cfg.tokFile, "tokenizer-file", "", "use this Hugging Face tokenizer.json (BPE or WordPiece, e.g. the one of an -init checkpoint) instead of training a vocabulary")
-	fs.StringVar(&cfg.resume, "resume", "", "a file ending with the -json output of an earlier run with the same settings (fractions, arms and seeds may differ): its runs are reused and only the missing ones trained")
+	fs.StringVar(&cfg.resume, "resume", "", "files, comma-separated, each ending with the -json output of an earlier run with the same settings (fractions, arms and seeds may differ): their runs are reused (the first of duplicates) and only the missing ones trained")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a slice of the experiment with a smaller model, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
@@ -451,22 +451,26 @@ type runKey struct {
 	seed uint64
 }
 
-// resumed returns the runs of the earlier output in path (none if path is
-// empty), refusing it unless everything that shapes a run (data set, test
-// examples, vocabulary, model, training settings) equals res's.
+// resumed returns the runs of the earlier outputs named in path
+// (comma-separated; none if path is empty), refusing any whose settings
+// that shape a run (data set, test examples, vocabulary, model, training settings) differ from res's.
 func resumed(path string, res *results) (map[runKey]runResult, error) {
 	settings := func(r *results) map[string]any {
 		return map[string]any{"dataset": r.Dataset, "train split": r.TrainSplit, "training pool": r.TrainPool,
 			"test examples": r.TestExamples, "vocabulary": r.Vocab.File, "vocabulary size": r.Vocab.Size,
 			"model": r.Model, "init": r.Init, "alpha": r.Alpha, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	prev, err := cli.Resume(path, res, settings)
-	if prev == nil {
+	prevs, err := cli.Resume(path, res, settings)
+	if err != nil {
 		return nil, err
 	}
 	out := map[runKey]runResult{}
-	for _, r := range prev.Runs {
-		out[runKey{r.Fraction, r.Arm, r.Seed}] = r
+	for _, prev := range prevs {
+		for _, r := range prev.Runs {
+			if _, dup := out[runKey{r.Fraction, r.Arm, r.Seed}]; !dup {
+				out[runKey{r.Fraction, r.Arm, r.Seed}] = r
+			}
+		}
 	}
 	return out, nil
 }

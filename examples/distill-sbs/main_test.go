@@ -351,6 +351,21 @@ func TestResume(t *testing.T) {
 		}
 	}
 
+	// Two outputs combine: every run is found, none is trained.
+	next := filepath.Join(dir, "second.txt")
+	if err := os.WriteFile(next, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.resume = prev + "," + next
+	out.Reset()
+	errOut.Reset()
+	if err := run(context.Background(), cfg, &out, &errOut); err != nil {
+		t.Fatalf("run resumed from two files: %v\n%s", err, errOut.String())
+	}
+	if n, third := strings.Count(errOut.String(), "resumed from"), lastJSON(t, out.String()); n != 4 || len(third.Table) != 4 {
+		t.Errorf("from two files: %d runs resumed, %d cells; want 4 and 4", n, len(third.Table))
+	}
+
 	cfg.steps = 3
 	if err := run(context.Background(), cfg, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "steps 2, now 3") {
 		t.Errorf("resuming with other steps: %v", err)

@@ -142,7 +142,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.IntVar(&cfg.evalPairs, "eval-pairs", cfg.evalPairs, "held-out pairs translated for chrF and used for alignment (0: all)")
 	fs.BoolVar(&cfg.center, "center", false, "subtract the mean pooled state of all held-out passages before the cosines")
 	fs.StringVar(&cfg.plot, "plot", cfg.plot, "PNG path: <name>-align.png and <name>-chrf.png are written (empty: no plot)")
-	fs.StringVar(&cfg.resume, "resume", "", "a file ending with the -json output of an earlier run with the same settings (amounts and seeds may differ): its runs are reused and only the missing ones trained")
+	fs.StringVar(&cfg.resume, "resume", "", "files, comma-separated, each ending with the -json output of an earlier run with the same settings (amounts and seeds may differ): their runs are reused (the first of duplicates) and only the missing ones trained")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a smaller experiment, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
@@ -415,22 +415,26 @@ type runKey struct {
 	seed   uint64
 }
 
-// resumed returns the runs of the earlier output in path (none if path is
-// empty), refusing it unless everything that shapes a run (data split,
-// vocabulary, model, training and evaluation settings) equals res's.
+// resumed returns the runs of the earlier outputs named in path
+// (comma-separated; none if path is empty), refusing any whose settings
+// that shape a run (data split, vocabulary, model, training and evaluation settings) differ from res's.
 func resumed(path string, res *results) (map[runKey]runResult, error) {
 	settings := func(r *results) map[string]any {
 		return map[string]any{"training paragraphs": r.TrainParagraphs, "held-out paragraphs": r.EvalParagraphs,
 			"QA records": r.QARecords, "translation pool": r.TranslationPool, "eval pairs": r.EvalPairs,
 			"vocabulary": r.Vocab, "model": r.Model, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	prev, err := cli.Resume(path, res, settings)
-	if prev == nil {
+	prevs, err := cli.Resume(path, res, settings)
+	if err != nil {
 		return nil, err
 	}
 	out := map[runKey]runResult{}
-	for _, r := range prev.Runs {
-		out[runKey{r.Amount, r.Seed}] = r
+	for _, prev := range prevs {
+		for _, r := range prev.Runs {
+			if _, dup := out[runKey{r.Amount, r.Seed}]; !dup {
+				out[runKey{r.Amount, r.Seed}] = r
+			}
+		}
 	}
 	return out, nil
 }

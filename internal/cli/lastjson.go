@@ -67,20 +67,26 @@ func canonicalJSON(v any) string {
 	return string(b)
 }
 
-// Resume reads the earlier -json output at path (LastJSON) for a
-// program's -resume flag: it returns nil when path is empty, and an error
-// naming every difference (SettingsDiff) unless settings gives the same
-// values for the earlier results as for the current ones, now.
-func Resume[T any](path string, now *T, settings func(*T) map[string]any) (*T, error) {
-	if path == "" {
+// Resume reads the earlier -json outputs named in paths, comma-separated
+// (LastJSON), for a program's -resume flag, so runs made in other
+// sessions or in parallel processes combine into one table. It returns
+// nil when paths is empty, and an error naming every difference
+// (SettingsDiff) unless settings gives the same values for each earlier
+// result as for the current one, now.
+func Resume[T any](paths string, now *T, settings func(*T) map[string]any) ([]*T, error) {
+	if paths == "" {
 		return nil, nil
 	}
-	prev := new(T)
-	if err := LastJSON(path, prev); err != nil {
-		return nil, fmt.Errorf("-resume: %w", err)
+	var out []*T
+	for path := range strings.SplitSeq(paths, ",") {
+		prev := new(T)
+		if err := LastJSON(path, prev); err != nil {
+			return nil, fmt.Errorf("-resume: %w", err)
+		}
+		if diff := SettingsDiff(settings(prev), settings(now)); len(diff) > 0 {
+			return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
+		}
+		out = append(out, prev)
 	}
-	if diff := SettingsDiff(settings(prev), settings(now)); len(diff) > 0 {
-		return nil, fmt.Errorf("-resume %s: ran with other settings: %s", path, strings.Join(diff, "; "))
-	}
-	return prev, nil
+	return out, nil
 }

@@ -57,7 +57,11 @@ func TestResume(t *testing.T) {
 	if err := os.WriteFile(p, []byte("report\n{\"Steps\": 5, \"Runs\": 3}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if prev, err := Resume(p, &res{Steps: 5}, settings); err != nil || prev.Runs != 3 {
+	q := filepath.Join(filepath.Dir(p), "out2.txt")
+	if err := os.WriteFile(q, []byte("{\"Steps\": 5, \"Runs\": 4}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if prev, err := Resume(p+","+q, &res{Steps: 5}, settings); err != nil || len(prev) != 2 || prev[0].Runs != 3 || prev[1].Runs != 4 {
 		t.Errorf("same settings: %+v, %v", prev, err)
 	}
 	if _, err := Resume(p, &res{Steps: 6}, settings); err == nil || !strings.Contains(err.Error(), "steps 5, now 6") {
