@@ -69,6 +69,7 @@ type config struct {
 	seed                         uint64
 	arms                         []string
 	maxLines                     int
+	report                       string
 	quick, json                  bool
 }
 
@@ -126,6 +127,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.StringVar(&arms, "arms", strings.Join(allArms, ","), "comma-separated arms to run")
 	fs.IntVar(&cfg.maxLines, "max-lines", 0, "read at most this many lines of each text file (0: all)")
 	fs.BoolVar(&cfg.quick, "quick", false, "a run of about two minutes (sets the flags not given: "+quickFlags.String()+")")
+	fs.StringVar(&cfg.report, "report", "", "print the report (with paired differences) of a file ending with an earlier -json output, and train nothing")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -197,6 +199,37 @@ func summarize(v []float64) summary {
 	return s
 }
 
+// summarize sets the per-arm summaries of the runs, and each arm's
+// paired differences from the first arm's runs of the same seed.
+func (r *results) summarize(arms []string) {
+	r.Arms, r.Differences = nil, nil
+	byArm := map[string]map[uint64]armRun{}
+	for _, x := range r.Runs {
+		if byArm[x.Arm] == nil {
+			byArm[x.Arm] = map[uint64]armRun{}
+		}
+		byArm[x.Arm][x.Seed] = x
+	}
+	for i, a := range arms {
+		var mlm, down, dMLM, dDown []float64
+		for _, x := range r.Runs {
+			if x.Arm != a {
+				continue
+			}
+			mlm, down = append(mlm, x.MLMAccuracy), append(down, x.DownstreamAccuracy)
+			if b, ok := byArm[arms[0]][x.Seed]; ok && i > 0 {
+				dMLM, dDown = append(dMLM, x.MLMAccuracy-b.MLMAccuracy), append(dDown, x.DownstreamAccuracy-b.DownstreamAccuracy)
+			}
+		}
+		if len(mlm) > 0 {
+			r.Arms = append(r.Arms, armSummary{Arm: a, MLM: summarize(mlm), Downstream: summarize(down)})
+		}
+		if len(dMLM) > 0 {
+			r.Differences = append(r.Differences, armSummary{Arm: a + " − " + arms[0], MLM: summarize(dMLM), Downstream: summarize(dDown)})
+		}
+	}
+}
+
 // modelSize is a configuration with its parameter count and fp32 bytes
 // (distill.BERTSizeOf(...).BERT(): encoder and pooler, no MLM head).
 type modelSize struct {
@@ -240,14 +273,32 @@ type results struct {
 	TestPairs        int             `json:"test_pairs"`
 	FineTuneEpochs   int             `json:"finetune_epochs"`
 	Arms             []armSummary    `json:"arms"`
-	Runs             []armRun        `json:"runs"`
-	Seconds          float64         `json:"seconds"`
-	CPUSeconds       float64         `json:"cpu_seconds"`
+	// Differences are each arm's accuracies minus the first arm's (scratch
+	// by default), paired by seed: the same initial student weights.
+	Differences []armSummary `json:"differences"`
+	Runs        []armRun     `json:"runs"`
+	Seconds     float64      `json:"seconds"`
+	CPUSeconds  float64      `json:"cpu_seconds"`
 }
 
 func run(ctx context.Context, cfg config, stdout, stderr io.Writer) (err error) {
 	if err := cfg.check(); err != nil {
 		return err
+	}
+	if cfg.report != "" {
+		var res results
+		if err := cli.LastJSON(cfg.report, &res); err != nil {
+			return fmt.Errorf("-report: %w", err)
+		}
+		var arms []string
+		for _, r := range res.Runs {
+			if !slices.Contains(arms, r.Arm) {
+				arms = append(arms, r.Arm)
+			}
+		}
+		res.summarize(arms)
+		printReport(stdout, &res)
+		return nil
 	}
 	start, cpu0 := time.Now(), cputime.Now()
 	dir := cfg.dataDir
@@ -322,17 +373,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) (err error) 
 	defer func() {
 		res.Seconds, res.CPUSeconds = time.Since(start).Seconds(), (cputime.Now() - cpu0).Seconds()
 		res.Partial = err != nil
-		for _, a := range cfg.arms {
-			var mlm, down []float64
-			for _, r := range res.Runs {
-				if r.Arm == a {
-					mlm, down = append(mlm, r.MLMAccuracy), append(down, r.DownstreamAccuracy)
-				}
-			}
-			if len(mlm) > 0 {
-				res.Arms = append(res.Arms, armSummary{Arm: a, MLM: summarize(mlm), Downstream: summarize(down)})
-			}
-		}
+		res.summarize(cfg.arms)
 		if res.Partial {
 			fmt.Fprintf(stdout, "stopped early (%v): results of the finished runs\n", err)
 		}
@@ -467,6 +508,12 @@ func printReport(w io.Writer, r *results) {
 	fmt.Fprintf(w, "%-12s %-22s %-22s\n", "arm", "held-out MLM acc. %", "e-SNLI acc. %")
 	for _, a := range r.Arms {
 		fmt.Fprintf(w, "%-12s %6.2f ± %-5.2f (n=%d)   %6.2f ± %-5.2f\n", a.Arm, 100*a.MLM.Mean, 100*a.MLM.CI95, len(a.MLM.Values), 100*a.Downstream.Mean, 100*a.Downstream.CI95)
+	}
+	if len(r.Differences) > 0 {
+		fmt.Fprintln(w, "paired by seed (same initial student weights), points:")
+		for _, d := range r.Differences {
+			fmt.Fprintf(w, "%-20s %+6.2f ± %-5.2f (n=%d)   %+6.2f ± %-5.2f\n", d.Arm, 100*d.MLM.Mean, 100*d.MLM.CI95, len(d.MLM.Values), 100*d.Downstream.Mean, 100*d.Downstream.CI95)
+		}
 	}
 	fmt.Fprintf(w, "(mean ± 95%% interval over seeds) total %.0f s, %.0f cpu s\n", r.Seconds, r.CPUSeconds)
 }

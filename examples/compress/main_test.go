@@ -89,6 +89,54 @@ func TestTinyRun(t *testing.T) {
 	if !strings.Contains(errw.String(), "ETA") {
 		t.Errorf("no progress with ETA on stderr:\n%s", errw.String())
 	}
+	// Paired differences: each arm but the first, minus scratch, seed by seed.
+	if len(r.Differences) != 3 {
+		t.Fatalf("%d differences, want 3", len(r.Differences))
+	}
+	run := func(arm string, seed uint64) armRun {
+		for _, x := range r.Runs {
+			if x.Arm == arm && x.Seed == seed {
+				return x
+			}
+		}
+		t.Fatalf("no run %s seed %d", arm, seed)
+		return armRun{}
+	}
+	for i, d := range r.Differences {
+		arm := r.Arms[i+1].Arm
+		if d.Arm != arm+" − "+r.Arms[0].Arm || len(d.MLM.Values) != 2 {
+			t.Fatalf("difference %+v for arm %s", d, arm)
+		}
+		for k, seed := range []uint64{1, 2} {
+			a, b := run(arm, seed), run(r.Arms[0].Arm, seed)
+			if d.MLM.Values[k] != a.MLMAccuracy-b.MLMAccuracy || d.Downstream.Values[k] != a.DownstreamAccuracy-b.DownstreamAccuracy {
+				t.Errorf("%s seed %d: difference %v / %v", d.Arm, seed, d.MLM.Values[k], d.Downstream.Values[k])
+			}
+		}
+	}
+	// -report prints the same report from the saved output and trains nothing.
+	saved := filepath.Join(t.TempDir(), "out.txt")
+	if err := os.WriteFile(saved, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var rep bytes.Buffer
+	if err := run2(t, []string{"-report", saved}, &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if got := strings.TrimSpace(rep.String()); got != strings.Join(want[:len(want)-1], "\n") {
+		t.Errorf("-report printed\n%s\nwant\n%s", got, strings.Join(want[:len(want)-1], "\n"))
+	}
+}
+
+// run2 parses args and runs the program with stdout w.
+func run2(t *testing.T, args []string, w io.Writer) error {
+	t.Helper()
+	cfg, err := parse(t, args)
+	if err != nil {
+		return err
+	}
+	return run(context.Background(), cfg, w, io.Discard)
 }
 
 // A cancelled run (Ctrl-C) still prints the results it has, marked partial.
