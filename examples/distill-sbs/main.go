@@ -460,19 +460,8 @@ func resumed(path string, res *results) (map[runKey]runResult, error) {
 			"test examples": r.TestExamples, "vocabulary": r.Vocab.File, "vocabulary size": r.Vocab.Size,
 			"model": r.Model, "init": r.Init, "alpha": r.Alpha, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	prevs, err := cli.Resume(path, res, settings)
-	if err != nil {
-		return nil, err
-	}
-	out := map[runKey]runResult{}
-	for _, prev := range prevs {
-		for _, r := range prev.Runs {
-			if _, dup := out[runKey{r.Fraction, r.Arm, r.Seed}]; !dup {
-				out[runKey{r.Fraction, r.Arm, r.Seed}] = r
-			}
-		}
-	}
-	return out, nil
+	return cli.ResumeRuns(path, res, settings, func(r *results) []runResult { return r.Runs },
+		func(r runResult) runKey { return runKey{r.Fraction, r.Arm, r.Seed} })
 }
 
 // describe lists the settings for the JSON output.

@@ -424,19 +424,8 @@ func resumed(path string, res *results) (map[runKey]runResult, error) {
 			"QA records": r.QARecords, "translation pool": r.TranslationPool, "eval pairs": r.EvalPairs,
 			"vocabulary": r.Vocab, "model": r.Model, "steps": r.Steps, "batch": r.Batch, "lr": r.LR, "settings": r.Config}
 	}
-	prevs, err := cli.Resume(path, res, settings)
-	if err != nil {
-		return nil, err
-	}
-	out := map[runKey]runResult{}
-	for _, prev := range prevs {
-		for _, r := range prev.Runs {
-			if _, dup := out[runKey{r.Amount, r.Seed}]; !dup {
-				out[runKey{r.Amount, r.Seed}] = r
-			}
-		}
-	}
-	return out, nil
+	return cli.ResumeRuns(path, res, settings, func(r *results) []runResult { return r.Runs },
+		func(r runResult) runKey { return runKey{r.Amount, r.Seed} })
 }
 
 // lenStats describes the lengths of encoded examples: mean, maximum and

@@ -90,3 +90,22 @@ func Resume[T any](paths string, now *T, settings func(*T) map[string]any) ([]*T
 	}
 	return out, nil
 }
+
+// ResumeRuns is Resume for programs whose results hold a list of runs:
+// it returns the runs of every earlier output (runs gives them), by key,
+// the first of duplicates kept; nil when paths is empty.
+func ResumeRuns[T, R any, K comparable](paths string, now *T, settings func(*T) map[string]any, runs func(*T) []R, key func(R) K) (map[K]R, error) {
+	prevs, err := Resume(paths, now, settings)
+	if err != nil || prevs == nil {
+		return nil, err
+	}
+	out := map[K]R{}
+	for _, p := range prevs {
+		for _, r := range runs(p) {
+			if _, dup := out[key(r)]; !dup {
+				out[key(r)] = r
+			}
+		}
+	}
+	return out, nil
+}
