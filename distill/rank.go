@@ -22,25 +22,14 @@ type TeacherForced interface {
 // included, -100 positions skipped) given its input, teacher forced.
 // Switch dropout off first (nn.SetTraining(m, false)).
 func SequenceLogProbs(m TeacherForced, b Batch) []float64 {
-	logits := m.Forward(b.Src, b.N, b.S, m.ShiftRight(b.Labels, b.N, b.T), b.T).Data()
-	v := len(logits) / (b.N * b.T)
+	lp := m.Forward(b.Src, b.N, b.S, m.ShiftRight(b.Labels, b.N, b.T), b.T).LogSoftmax(2).Data()
+	v := len(lp) / (b.N * b.T)
 	out := make([]float64, b.N)
 	for i := range b.N {
 		for j := range b.T {
-			y := b.Labels[i*b.T+j]
-			if y < 0 {
-				continue
+			if y := b.Labels[i*b.T+j]; y >= 0 {
+				out[i] += float64(lp[(i*b.T+j)*v+y])
 			}
-			row := logits[(i*b.T+j)*v : (i*b.T+j+1)*v]
-			mx := math.Inf(-1)
-			for _, x := range row {
-				mx = max(mx, float64(x))
-			}
-			var z float64
-			for _, x := range row {
-				z += math.Exp(float64(x) - mx)
-			}
-			out[i] += float64(row[y]) - mx - math.Log(z)
 		}
 	}
 	return out

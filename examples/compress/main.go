@@ -203,12 +203,11 @@ func summarize(v []float64) summary {
 // paired differences from the first arm's runs of the same seed.
 func (r *results) summarize(arms []string) {
 	r.Arms, r.Differences = nil, nil
-	byArm := map[string]map[uint64]armRun{}
+	base := map[uint64]armRun{} // the first arm's run of each seed
 	for _, x := range r.Runs {
-		if byArm[x.Arm] == nil {
-			byArm[x.Arm] = map[uint64]armRun{}
+		if len(arms) > 0 && x.Arm == arms[0] {
+			base[x.Seed] = x
 		}
-		byArm[x.Arm][x.Seed] = x
 	}
 	for i, a := range arms {
 		var mlm, down, dMLM, dDown []float64
@@ -217,7 +216,7 @@ func (r *results) summarize(arms []string) {
 				continue
 			}
 			mlm, down = append(mlm, x.MLMAccuracy), append(down, x.DownstreamAccuracy)
-			if b, ok := byArm[arms[0]][x.Seed]; ok && i > 0 {
+			if b, ok := base[x.Seed]; ok && i > 0 {
 				dMLM, dDown = append(dMLM, x.MLMAccuracy-b.MLMAccuracy), append(dDown, x.DownstreamAccuracy-b.DownstreamAccuracy)
 			}
 		}

@@ -585,7 +585,12 @@ func printReport(w io.Writer, r *results) {
 	if r.Interrupted {
 		fmt.Fprintln(w, "(interrupted: cells hold the finished runs only)")
 	}
-	fmt.Fprintf(w, "%d runs, %.0f s (%.0f cpu-s)\n", len(r.Runs), r.Seconds, r.CPUSeconds)
+	var runSec, runCPU float64 // the runs' own times, resumed runs included
+	for _, x := range r.Runs {
+		runSec, runCPU = runSec+x.Seconds, runCPU+x.CPUSeconds
+	}
+	fmt.Fprintf(w, "%d runs: %.0f s of training and evaluation (%.0f cpu-s); this process %.0f s (%.0f cpu-s)\n",
+		len(r.Runs), runSec, runCPU, r.Seconds, r.CPUSeconds)
 }
 
 // printTable prints one table of cells (fractions by arms) and the paired

@@ -106,7 +106,7 @@ type runResult struct {
 	RankCorrect  int     `json:"rank_correct"`
 	Seconds      float64 `json:"seconds"`
 	CPUSeconds   float64 `json:"cpu_seconds"`
-	EvalSec      float64 `json:"eval_seconds"` // part of Seconds spent decoding the test set
+	EvalSec      float64 `json:"eval_seconds"` // part of Seconds spent decoding and ranking the test set
 }
 
 // pairs returns the encoded training pairs of arm a for every pool example
