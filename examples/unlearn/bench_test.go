@@ -37,7 +37,7 @@ func benchSetup(b *testing.B, cfg config) (*experiment, [][]int, unlearn.LM) {
 	f := unlearn.DefaultCanaryFormat()
 	vocab := unlearn.BuildVocab(train, cfg.vocab, append(slices.Clone(f.Prefix), f.Alphabet...)...)
 	ex := &experiment{cfg: cfg, f: f, vocab: vocab, train: train, held: vocab.Sequences(held), stderr: io.Discard}
-	ex.plan()
+	ex.plan(ex.cfg.seeds)
 	m, err := unlearn.NewLM(rand.New(rand.NewPCG(1, 1)), cfg.modelConfig(vocab.Size()))
 	if err != nil {
 		b.Fatal(err)

@@ -43,6 +43,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -111,6 +112,7 @@ type config struct {
 	retainWeight float64
 	stopAtTarget bool
 	seeds        int
+	resume       string
 	json         bool
 }
 
@@ -185,6 +187,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.Float64Var(&cfg.retainWeight, "retain-weight", cfg.retainWeight, "weight of the retain guard's cross-entropy (0: no guard)")
 	fs.BoolVar(&cfg.stopAtTarget, "stop-at-target", cfg.stopAtTarget, "stop LOO-style unlearning once the canaries' log-perplexity reaches the LOO ensemble's")
 	fs.IntVar(&cfg.seeds, "seeds", cfg.seeds, "seeds: canaries, partition, initialisation, references")
+	fs.StringVar(&cfg.resume, "resume", "", "files, comma-separated, each ending with the -json output of an earlier run with the same settings (seeds and methods may differ): a seed measured there for the base and every -methods is reused (the first file holding it wins), only the others run")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a slice with a smaller model, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
@@ -459,10 +462,20 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		cfg.corpus, info.Records, info.Users, info.Users-info.HeldoutUsers, info.HeldoutUsers, info.HeldoutRecords,
 		info.HeldoutTokens, vocab.Size())
 
+	done, err := resumedSeeds(cfg, res)
+	if err != nil {
+		return err
+	}
 	ex := &experiment{cfg: cfg, f: f, vocab: vocab, train: train, held: heldSeqs, stderr: stderr, res: res, start: time.Now()}
-	ex.plan()
+	ex.plan(cfg.seeds - len(done))
 	var runErr error
 	for seed := 1; seed <= cfg.seeds && runErr == nil; seed++ {
+		if d, ok := done[seed]; ok {
+			res.Setup = append(res.Setup, d.setup)
+			res.Runs = append(res.Runs, d.runs...)
+			fmt.Fprintf(stderr, "seed %d: resumed from %s\n", seed, d.file)
+			continue
+		}
 		runErr = ex.seed(ctx, seed)
 	}
 	if runErr != nil {
@@ -491,6 +504,54 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, string(b))
 	}
 	return runErr
+}
+
+// resumedSeed is a seed measured by an earlier run: its setup and its runs
+// (the base's and those of the current -methods, in report order).
+type resumedSeed struct {
+	file  string
+	setup setupResult
+	runs  []runResult
+}
+
+// resumedSeeds reads the earlier outputs named by -resume and returns, by
+// seed, the seeds (at most -seeds) that one of them measured completely
+// for the base and every current method, the first file holding a seed
+// winning. The settings must match, -workers aside (it changes the speed,
+// not the results).
+func resumedSeeds(cfg config, now *results) (map[int]resumedSeed, error) {
+	settings := func(r *results) map[string]any {
+		s := maps.Clone(r.Config)
+		delete(s, "workers")
+		s["corpus"], s["model"] = r.Corpus, r.Model
+		return s
+	}
+	prevs, err := cli.Resume(cfg.resume, now, settings)
+	if err != nil {
+		return nil, err
+	}
+	paths := strings.Split(cfg.resume, ",")
+	out := map[int]resumedSeed{}
+	for i, p := range prevs {
+		for _, st := range p.Setup {
+			if _, dup := out[st.Seed]; dup || st.Seed > cfg.seeds {
+				continue
+			}
+			d := resumedSeed{file: paths[i], setup: st}
+			for _, m := range append([]string{"base"}, cfg.methods...) {
+				for _, r := range p.Runs {
+					if r.Seed == st.Seed && r.Method == m {
+						d.runs = append(d.runs, r)
+						break
+					}
+				}
+			}
+			if len(d.runs) == 1+len(cfg.methods) {
+				out[st.Seed] = d
+			}
+		}
+	}
+	return out, nil
 }
 
 // describe lists the settings for the JSON output.
@@ -575,10 +636,10 @@ type progress struct {
 	what  string
 }
 
-// plan estimates the steps of the whole run: per seed, the base model, the
+// plan estimates the steps of the seeds to run: per seed, the base model, the
 // teachers (together one pass over the data), the retrained model, the
 // owners' shards for SISA (at most -canaries shards) and the unlearning runs.
-func (ex *experiment) plan() {
+func (ex *experiment) plan(seeds int) {
 	epoch := epochSteps(ex)
 	perSeed := 2 * epoch * ex.cfg.epochs // base and teachers
 	for _, m := range ex.cfg.methods {
@@ -591,7 +652,7 @@ func (ex *experiment) plan() {
 			perSeed += ex.cfg.steps
 		}
 	}
-	ex.prog.total = perSeed * ex.cfg.seeds
+	ex.prog.total = perSeed * seeds
 	ex.prog.last = time.Now() // the first line after progressEvery, with a meaningful rate
 }
 

@@ -144,6 +144,56 @@ func TestRunTiny(t *testing.T) {
 	}
 }
 
+// TestResume: a run with -seeds 2 that resumes a one-seed output (and a
+// second file repeating that seed) trains only seed 2 and reports seed 1's
+// measurements unchanged; a method missing in the earlier output makes the
+// seed run again; other settings are refused, -workers aside.
+func TestResume(t *testing.T) {
+	skipWithoutData(t)
+	cfg := tiny(t)
+	cfg.seeds, cfg.methods, cfg.plot = 1, []string{"loo", "retrain"}, ""
+	var out bytes.Buffer
+	if err := run(context.Background(), cfg, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(t.TempDir(), "seed1.txt")
+	if err := os.WriteFile(first, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prev := lastJSON(t, out.String())
+
+	cfg.seeds, cfg.workers, cfg.resume = 2, 1, first+","+first
+	var out2, errOut bytes.Buffer
+	if err := run(context.Background(), cfg, &out2, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	res := lastJSON(t, out2.String())
+	if len(res.Runs) != 6 || len(res.Setup) != 2 || strings.Count(errOut.String(), "resumed from") != 1 ||
+		strings.Contains(errOut.String(), "seed 1 base") {
+		t.Fatalf("%d runs, %d setups, stderr:\n%s", len(res.Runs), len(res.Setup), errOut.String())
+	}
+	for i, r := range res.Runs[:3] {
+		p := prev.Runs[i]
+		if r.Method != p.Method || r.Seed != 1 || *r.ForgetExposure != *p.ForgetExposure || *r.Perplexity != *p.Perplexity {
+			t.Errorf("resumed run %d: %+v, earlier %+v", i, r, p)
+		}
+	}
+	if res.Runs[3].Seed != 2 || res.Summary[0].N != 2 {
+		t.Errorf("seed 2 not run: %+v", res.Runs[3])
+	}
+
+	cfg.seeds, cfg.methods, cfg.resume = 1, []string{"loo", "ga"}, first
+	errOut.Reset()
+	if err := run(context.Background(), cfg, io.Discard, &errOut); err != nil || strings.Contains(errOut.String(), "resumed") {
+		t.Errorf("a method the earlier run lacks: %v, stderr:\n%s", err, errOut.String())
+	}
+
+	cfg.reps = 4
+	if err := run(context.Background(), cfg, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "reps 3, now 4") {
+		t.Errorf("other settings: %v", err)
+	}
+}
+
 // TestInterrupted: a cancelled context stops the run with the context's
 // error after printing the JSON line, marked interrupted.
 func TestInterrupted(t *testing.T) {
