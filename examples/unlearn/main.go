@@ -119,18 +119,19 @@ type config struct {
 // defaults returns the configuration of the full comparison.
 func defaults() config {
 	return config{
-		corpus: "wikitext2", out: "unlearn_out", plot: "exposure_ppl.png", heldout: 0.1, vocab: 5000,
-		shards: 5, canaries: 10, controls: 5, reps: 5, refs: 10000, beam: 16, samples: 100,
-		arch: "lstm", hidden: 128, embed: 64, layers: 1, dropout: 0.1, epochs: 2, batch: 32, seqLen: 64,
+		corpus: "wikitext2", out: "unlearn_out", plot: "exposure_ppl.png", records: 2000, heldout: 0.1, vocab: 5000,
+		shards: 5, canaries: 10, controls: 5, reps: 20, refs: 10000, beam: 16, samples: 100,
+		arch: "lstm", hidden: 128, embed: 64, layers: 1, dropout: 0.1, epochs: 8, batch: 32, seqLen: 64,
 		lr: 2e-3, clip: 1, workers: 2, methods: allMethods, agg: "mean", temperature: 1,
-		steps: 100, unlearnLR: 1e-3, retainBatch: 8, retainWeight: 1, stopAtTarget: true, seeds: 3,
+		steps: 300, unlearnLR: 1e-3, retainBatch: 32, retainWeight: 1, stopAtTarget: true, seeds: 3,
 	}
 }
 
 // quick holds the settings -quick changes (flags given explicitly win).
 var quick = cli.Preset{
 	"records": "1500", "vocab": "2000", "shards": "3", "canaries": "3", "controls": "2", "refs": "1000",
-	"samples": "50", "hidden": "64", "embed": "32", "epochs": "1", "steps": "40", "seeds": "2",
+	"samples": "50", "hidden": "64", "embed": "32", "epochs": "1", "reps": "5", "steps": "40", "retain-batch": "8",
+	"seeds": "2",
 }
 
 func main() {
@@ -157,7 +158,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.StringVar(&cfg.dataDir, "data", "", "directory of cairn's data sets (default: data.Dir())")
 	fs.StringVar(&cfg.out, "out", cfg.out, "directory for the shard files, the models and the plot")
 	fs.StringVar(&cfg.plot, "plot", cfg.plot, "PNG of forgotten-canary exposure against held-out perplexity, in -out (empty: none)")
-	fs.IntVar(&cfg.records, "records", 0, "use only the first this many lines of the corpus (0: all)")
+	fs.IntVar(&cfg.records, "records", cfg.records, "use only the first this many lines of the corpus (0: all)")
 	fs.Float64Var(&cfg.heldout, "heldout", cfg.heldout, "share of the users held out for perplexity (fixed across seeds)")
 	fs.IntVar(&cfg.vocab, "vocab", cfg.vocab, "vocabulary size, <eos>, <unk> and the canary words included")
 	fs.IntVar(&cfg.shards, "shards", cfg.shards, "shards of users, one teacher each")
