@@ -314,6 +314,7 @@ type results struct {
 	Methods     []string       `json:"methods"`
 	Seeds       int            `json:"seeds"`
 	Summary     []summary      `json:"summary"`
+	Paired      []paired       `json:"paired"`
 	Runs        []runResult    `json:"runs"`
 	Setup       []setupResult  `json:"setup"` // base and teachers, per seed
 	Interrupted bool           `json:"interrupted,omitempty"`
@@ -394,6 +395,24 @@ type summary struct {
 	CPUSeconds      stat   `json:"cpu_seconds"`
 }
 
+// paired is one method's differences from the reference models of the
+// same seed (same canaries, partition and base model), mean ± 95%
+// interval over the seeds that measured both: the acceptance is stated in
+// these terms.
+type paired struct {
+	Method string `json:"method"`
+	N      int    `json:"n"`
+	// ForgetVsRetrain is the forgotten canaries' exposure minus
+	// retrain's (bits; NaN without retrain), ForgetVsFull minus full's.
+	ForgetVsRetrain stat `json:"forget_minus_retrain"`
+	ForgetVsFull    stat `json:"forget_minus_full"`
+	// ControlVsBase is the control canaries' exposure minus the base's
+	// (bits), PerplexityVsBase the relative change of held-out perplexity
+	// from the base's (%).
+	ControlVsBase    stat `json:"control_minus_base"`
+	PerplexityVsBase stat `json:"perplexity_vs_base_percent"`
+}
+
 func meanCI(xs []float64) stat {
 	m, h := metrics.MeanCI(xs, 0.95)
 	if math.IsNaN(h) {
@@ -422,6 +441,48 @@ func (r *results) summarize() {
 		r.Summary = append(r.Summary, summary{Method: m, N: len(fe), ForgetExposure: meanCI(fe), ForgetExtra: meanCI(fx),
 			BeamRate: meanCI(br), SampleRate: meanCI(sr), ControlExposure: meanCI(ce), Perplexity: meanCI(pp),
 			Seconds: meanCI(sec), CPUSeconds: meanCI(cpu)})
+	}
+	r.Paired = nil
+	bySeed := map[string]map[int]runResult{}
+	for _, run := range r.Runs {
+		if bySeed[run.Method] == nil {
+			bySeed[run.Method] = map[int]runResult{}
+		}
+		bySeed[run.Method][run.Seed] = run
+	}
+	// diff pairs method m's runs with ref's by seed (NaN without ref, or
+	// when m is ref).
+	diff := func(m, ref string, f func(a, b runResult) float64) stat {
+		var xs []float64
+		if m == ref {
+			return stat{num(math.NaN()), num(math.NaN())}
+		}
+		for _, run := range r.Runs {
+			if b, ok := bySeed[ref][run.Seed]; ok && run.Method == m {
+				xs = append(xs, f(run, b))
+			}
+		}
+		if len(xs) == 0 {
+			return stat{num(math.NaN()), num(math.NaN())}
+		}
+		return meanCI(xs)
+	}
+	forget := func(a, b runResult) float64 { return float64(a.ForgetExposure - b.ForgetExposure) }
+	for _, m := range r.Methods {
+		n := 0
+		for seed := range bySeed[m] {
+			if _, ok := bySeed["base"][seed]; ok {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		r.Paired = append(r.Paired, paired{Method: m, N: n,
+			ForgetVsRetrain: diff(m, "retrain", forget), ForgetVsFull: diff(m, "full", forget),
+			ControlVsBase:    diff(m, "base", func(a, b runResult) float64 { return float64(a.ControlExposure - b.ControlExposure) }),
+			PerplexityVsBase: diff(m, "base", func(a, b runResult) float64 { return 100 * float64(a.Perplexity/b.Perplexity-1) }),
+		})
 	}
 }
 
@@ -474,6 +535,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		if d, ok := done[seed]; ok {
 			res.Setup = append(res.Setup, d.setup)
 			res.Runs = append(res.Runs, d.runs...)
+			res.Data.TrainRecords, res.Data.TrainTokens = d.data.TrainRecords, d.data.TrainTokens
 			fmt.Fprintf(stderr, "seed %d: resumed from %s\n", seed, d.file)
 			continue
 		}
@@ -511,6 +573,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 // (the base's and those of the current -methods, in report order).
 type resumedSeed struct {
 	file  string
+	data  dataInfo
 	setup setupResult
 	runs  []runResult
 }
@@ -538,7 +601,7 @@ func resumedSeeds(cfg config, now *results) (map[int]resumedSeed, error) {
 			if _, dup := out[st.Seed]; dup || st.Seed > cfg.seeds {
 				continue
 			}
-			d := resumedSeed{file: paths[i], setup: st}
+			d := resumedSeed{file: paths[i], data: p.Data, setup: st}
 			for _, m := range append([]string{"base"}, cfg.methods...) {
 				for _, r := range p.Runs {
 					if r.Seed == st.Seed && r.Method == m {
@@ -962,12 +1025,23 @@ func printReport(w io.Writer, r *results) {
 	fmt.Fprintf(w, "mean ± 95%% interval over seeds; exposure in bits (interpolated, capped at log2 refs; extrapolated in brackets); extraction = share of forgotten canaries\n")
 	fmt.Fprintf(w, "%-12s %-26s %-12s %-12s %-13s %-15s %-10s %s\n", "method", "forgotten exposure", "beam", "sample", "control exp.", "perplexity", "wall s", "cpu-s")
 	pm := func(s stat, scale float64, prec int) string {
+		if math.IsNaN(float64(s.Mean)) {
+			return "–"
+		}
 		return fmt.Sprintf("%.*f±%.*f", prec, scale*float64(s.Mean), prec, scale*float64(s.CI95))
 	}
 	for _, s := range r.Summary {
 		fmt.Fprintf(w, "%-12s %-26s %-12s %-12s %-13s %-15s %-10s %s\n", s.Method,
 			pm(s.ForgetExposure, 1, 2)+" ("+pm(s.ForgetExtra, 1, 1)+")", pm(s.BeamRate, 100, 0)+"%", pm(s.SampleRate, 100, 0)+"%",
 			pm(s.ControlExposure, 1, 2), pm(s.Perplexity, 1, 2), pm(s.Seconds, 1, 1), pm(s.CPUSeconds, 1, 1))
+	}
+	if len(r.Paired) > 0 {
+		fmt.Fprintln(w, "paired by seed (same canaries, partition and base model), mean ± 95% interval:")
+		fmt.Fprintf(w, "%-12s %-20s %-20s %-20s %s\n", "method", "forgotten − retrain", "forgotten − full", "control − base", "perplexity vs base")
+		for _, p := range r.Paired {
+			fmt.Fprintf(w, "%-12s %-20s %-20s %-20s %s\n", p.Method, pm(p.ForgetVsRetrain, 1, 2), pm(p.ForgetVsFull, 1, 2),
+				pm(p.ControlVsBase, 1, 2), pm(p.PerplexityVsBase, 1, 2)+"%")
+		}
 	}
 	for _, m := range append([]string{"base"}, r.Methods...) {
 		fmt.Fprintf(w, "  %-12s %s\n", m, methodInfo[m])

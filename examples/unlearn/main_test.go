@@ -273,3 +273,33 @@ func TestGPTSISA(t *testing.T) {
 		t.Errorf("runs %+v", res.Runs)
 	}
 }
+
+// TestPaired: the paired table subtracts the reference of the same seed
+// (retrain, full, base), skips a method against itself, and ignores a
+// seed the reference lacks.
+func TestPaired(t *testing.T) {
+	run := func(m string, seed int, forget, control, ppl float64) runResult {
+		return runResult{Method: m, Seed: seed, ForgetExposure: num(forget), ControlExposure: num(control), Perplexity: num(ppl)}
+	}
+	r := &results{Methods: []string{"loo", "full", "retrain"}, Runs: []runResult{
+		run("base", 1, 9, 10, 100), run("loo", 1, 4, 9, 101), run("full", 1, 5, 8, 102), run("retrain", 1, 2, 11, 104),
+		run("base", 2, 7, 12, 50), run("loo", 2, 3, 11, 51), run("full", 2, 5, 10, 52), run("retrain", 2, 2, 12, 50),
+		run("base", 3, 7, 12, 50), run("loo", 3, 1, 1, 1), // seed 3: no full, no retrain
+	}}
+	r.summarize()
+	if len(r.Paired) != 3 {
+		t.Fatalf("%d paired rows, want 3: %+v", len(r.Paired), r.Paired)
+	}
+	loo := r.Paired[0]
+	// loo − retrain: 2, 1; loo − full: −1, −2; control − base: −1, −1, −11; perplexity: +1%, +2%, −98%.
+	if loo.Method != "loo" || loo.N != 3 || float64(loo.ForgetVsRetrain.Mean) != 1.5 || float64(loo.ForgetVsFull.Mean) != -1.5 ||
+		math.Abs(float64(loo.ControlVsBase.Mean)+13.0/3) > 1e-12 || math.Abs(float64(loo.PerplexityVsBase.Mean)+95.0/3) > 1e-9 {
+		t.Errorf("loo: %+v", loo)
+	}
+	if f := r.Paired[1]; !math.IsNaN(float64(f.ForgetVsFull.Mean)) || float64(f.ForgetVsRetrain.Mean) != 3 {
+		t.Errorf("full: %+v", f)
+	}
+	if rt := r.Paired[2]; !math.IsNaN(float64(rt.ForgetVsRetrain.Mean)) || float64(rt.ControlVsBase.Mean) != 0.5 {
+		t.Errorf("retrain: %+v", rt)
+	}
+}
