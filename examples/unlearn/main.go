@@ -1056,5 +1056,13 @@ func printReport(w io.Writer, r *results) {
 	if r.Interrupted {
 		fmt.Fprintln(w, "(interrupted: rows hold the finished measurements only)")
 	}
-	fmt.Fprintf(w, "%d measurements, %.0f s (%.0f cpu-s)\n", len(r.Runs), r.Seconds, r.CPUSeconds)
+	var sec, cpu float64 // the models' own training and unlearning, resumed seeds included
+	for _, run := range r.Runs {
+		sec, cpu = sec+run.Seconds, cpu+run.CPUSeconds
+	}
+	for _, s := range r.Setup {
+		sec, cpu = sec+s.TeacherSeconds, cpu+s.TeacherCPUSeconds
+	}
+	fmt.Fprintf(w, "%d measurements; training and unlearning (base, teachers, methods; measurement excluded) %.0f s (%.0f cpu-s); this process %.0f s (%.0f cpu-s)\n",
+		len(r.Runs), sec, cpu, r.Seconds, r.CPUSeconds)
 }
