@@ -253,6 +253,12 @@ type cell struct {
 	Runs   int     `json:"runs"`
 	Gap    []stat  `json:"gap"` // per depth
 	ChrF   stat    `json:"chrf"`
+	// GapVsNone and ChrFVsNone are the differences from the runs without
+	// translation data of the same seed (same initial weights), per depth:
+	// whether translation data moved the metric, with the seed-to-seed
+	// variation paired out. Empty without a 0% amount.
+	GapVsNone  []stat `json:"gap_minus_none,omitempty"`
+	ChrFVsNone *stat  `json:"chrf_minus_none,omitempty"`
 }
 
 // fit is a fitted scaling curve of a metric against translation pairs.
@@ -493,6 +499,35 @@ func (r *results) summarize() {
 		c.ChrF = newStat(v)
 		r.Table = append(r.Table, c)
 	}
+	none := map[uint64]runResult{}
+	for _, x := range r.Runs {
+		if x.Amount == 0 {
+			none[x.Seed] = x
+		}
+	}
+	for i, c := range r.Table {
+		if c.Amount == 0 || len(none) == 0 {
+			continue
+		}
+		gaps := make([][]float64, len(r.Depths))
+		var chrf []float64
+		for _, x := range r.Runs {
+			if b, ok := none[x.Seed]; ok && x.Amount == c.Amount {
+				for d := range gaps {
+					gaps[d] = append(gaps[d], x.Gap[d]-b.Gap[d])
+				}
+				chrf = append(chrf, x.ChrF-b.ChrF)
+			}
+		}
+		if len(chrf) == 0 {
+			continue
+		}
+		for _, g := range gaps {
+			r.Table[i].GapVsNone = append(r.Table[i].GapVsNone, newStat(g))
+		}
+		st := newStat(chrf)
+		r.Table[i].ChrFVsNone = &st
+	}
 	if len(r.Table) < 2 {
 		return
 	}
@@ -603,6 +638,21 @@ func printReport(w io.Writer, r *results) {
 			fmt.Fprint(w, " (1 seed)")
 		}
 		fmt.Fprintln(w)
+	}
+	header := true
+	for _, c := range r.Table {
+		if c.ChrFVsNone == nil {
+			continue
+		}
+		if header {
+			fmt.Fprintln(w, "minus the run without translation data of the same seed (same initial weights), mean ± 95% interval:")
+			header = false
+		}
+		fmt.Fprintf(w, "%-7s %-6d", pct(c.Amount)+"%", c.Pairs)
+		for _, g := range c.GapVsNone {
+			fmt.Fprintf(w, " %-17s", fmt.Sprintf("%+.4f ± %.4f", g.Mean, g.CI95))
+		}
+		fmt.Fprintf(w, " %-15s\n", fmt.Sprintf("%+.2f ± %.2f", c.ChrFVsNone.Mean, c.ChrFVsNone.CI95))
 	}
 	if len(r.Fits) > 0 {
 		fmt.Fprintln(w, "scaling fits on the means (x = translation pairs):")

@@ -248,3 +248,30 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
+
+// TestGapVsNone: each amount's row holds its runs minus the 0% run of the
+// same seed, per depth and for chrF; the 0% row and a seed without a 0%
+// run add nothing.
+func TestGapVsNone(t *testing.T) {
+	run := func(a float64, seed uint64, g0, g1, chrf float64) runResult {
+		return runResult{Amount: a, Pairs: int(100 * a), Seed: seed, Gap: []float64{g0, g1}, ChrF: chrf}
+	}
+	r := &results{Amounts: []float64{0, 0.5}, Depths: []string{"emb", "ln_f"}, Runs: []runResult{
+		run(0, 1, 0.1, 0.01, 1), run(0, 2, 0.2, 0.03, 2),
+		run(0.5, 1, 0.1, 0.05, 3), run(0.5, 2, 0.3, 0.05, 2), run(0.5, 3, 9, 9, 9),
+	}}
+	r.summarize()
+	if len(r.Table) != 2 || r.Table[0].ChrFVsNone != nil || len(r.Table[0].GapVsNone) != 0 {
+		t.Fatalf("table %+v", r.Table)
+	}
+	c := r.Table[1]
+	// Differences: emb 0, 0.1; ln_f 0.04, 0.02; chrF 2, 0.
+	if c.ChrFVsNone == nil || c.ChrFVsNone.Mean != 1 || len(c.GapVsNone) != 2 ||
+		math.Abs(c.GapVsNone[0].Mean-0.05) > 1e-12 || math.Abs(c.GapVsNone[1].Mean-0.03) > 1e-12 {
+		t.Errorf("row 50%%: %+v", c)
+	}
+	// Two paired seeds: the interval is t(0.975, 1) · sd / √2 = 12.706 · 0.01414 / 1.414.
+	if h := c.GapVsNone[1].CI95; math.Abs(h-12.706*0.01) > 1e-3 {
+		t.Errorf("ln_f interval %v", h)
+	}
+}
