@@ -33,6 +33,7 @@
 //
 //	go run ./examples/unlearn -quick           # a slice, about two minutes
 //	go run ./examples/unlearn                  # the whole comparison (see the README for its cost)
+//	go run ./examples/unlearn -seeds 3 -resume a.txt,b.txt   # combine seeds run elsewhere
 //	go run ./examples/unlearn -corpus shakespeare -methods loo,full,retrain -seeds 5
 package main
 
