@@ -113,6 +113,7 @@ type config struct {
 	retainWeight float64
 	stopAtTarget bool
 	seeds        int
+	firstSeed    int
 	resume       string
 	json         bool
 }
@@ -124,7 +125,7 @@ func defaults() config {
 		shards: 5, canaries: 10, controls: 5, reps: 20, refs: 10000, beam: 16, samples: 100,
 		arch: "lstm", hidden: 128, embed: 64, layers: 1, dropout: 0.1, epochs: 8, batch: 32, seqLen: 64,
 		lr: 2e-3, clip: 1, workers: 2, methods: allMethods, agg: "mean", temperature: 1,
-		steps: 300, unlearnLR: 1e-3, retainBatch: 32, retainWeight: 1, stopAtTarget: true, seeds: 3,
+		steps: 300, unlearnLR: 1e-3, retainBatch: 32, retainWeight: 1, stopAtTarget: true, seeds: 3, firstSeed: 1,
 	}
 }
 
@@ -189,6 +190,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.Float64Var(&cfg.retainWeight, "retain-weight", cfg.retainWeight, "weight of the retain guard's cross-entropy (0: no guard)")
 	fs.BoolVar(&cfg.stopAtTarget, "stop-at-target", cfg.stopAtTarget, "stop LOO-style unlearning once the canaries' log-perplexity reaches the LOO ensemble's")
 	fs.IntVar(&cfg.seeds, "seeds", cfg.seeds, "seeds: canaries, partition, initialisation, references")
+	fs.IntVar(&cfg.firstSeed, "first-seed", cfg.firstSeed, "the first seed: the run measures -first-seed … -first-seed + -seeds − 1 (to split seeds over processes)")
 	fs.StringVar(&cfg.resume, "resume", "", "files, comma-separated, each ending with the -json output of an earlier run with the same settings (seeds and methods may differ): a seed measured there for the base and every -methods is reused (the first file holding it wins), only the others run")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a slice with a smaller model, about two minutes: "+quick.String())
@@ -251,8 +253,8 @@ func (cfg *config) check() error {
 		return errors.New("-hidden and -layers must be at least 1, -embed not negative")
 	case !(cfg.dropout >= 0 && cfg.dropout < 1):
 		return fmt.Errorf("-dropout %v: want [0, 1)", cfg.dropout)
-	case cfg.epochs < 1 || cfg.batch < 1 || cfg.seqLen < 1 || cfg.workers < 1 || cfg.steps < 1 || cfg.seeds < 1:
-		return errors.New("-epochs, -batch, -seq-len, -workers, -steps and -seeds must be at least 1")
+	case cfg.epochs < 1 || cfg.batch < 1 || cfg.seqLen < 1 || cfg.workers < 1 || cfg.steps < 1 || cfg.seeds < 1 || cfg.firstSeed < 1:
+		return errors.New("-epochs, -batch, -seq-len, -workers, -steps, -seeds and -first-seed must be at least 1")
 	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0) || !(cfg.unlearnLR > 0) || math.IsInf(cfg.unlearnLR, 0):
 		return errors.New("-lr and -unlearn-lr must be positive")
 	case !(cfg.clip >= 0) || !(cfg.retainWeight >= 0) || cfg.retainBatch < 1:
@@ -532,7 +534,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	ex := &experiment{cfg: cfg, f: f, vocab: vocab, train: train, held: heldSeqs, stderr: stderr, res: res, start: time.Now()}
 	ex.plan(cfg.seeds - len(done))
 	var runErr error
-	for seed := 1; seed <= cfg.seeds && runErr == nil; seed++ {
+	for seed := cfg.firstSeed; seed < cfg.firstSeed+cfg.seeds && runErr == nil; seed++ {
 		if d, ok := done[seed]; ok {
 			res.Setup = append(res.Setup, d.setup)
 			res.Runs = append(res.Runs, d.runs...)
@@ -599,7 +601,7 @@ func resumedSeeds(cfg config, now *results) (map[int]resumedSeed, error) {
 	out := map[int]resumedSeed{}
 	for i, p := range prevs {
 		for _, st := range p.Setup {
-			if _, dup := out[st.Seed]; dup || st.Seed > cfg.seeds {
+			if _, dup := out[st.Seed]; dup || st.Seed < cfg.firstSeed || st.Seed >= cfg.firstSeed+cfg.seeds {
 				continue
 			}
 			d := resumedSeed{file: paths[i], data: p.Data, setup: st}

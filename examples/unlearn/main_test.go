@@ -181,6 +181,16 @@ func TestResume(t *testing.T) {
 	if res.Runs[3].Seed != 2 || res.Summary[0].N != 2 {
 		t.Errorf("seed 2 not run: %+v", res.Runs[3])
 	}
+	// -first-seed 2 -seeds 1 measures seed 2 alone, the same as above.
+	cfg.firstSeed, cfg.seeds, cfg.resume = 2, 1, ""
+	var out3 bytes.Buffer
+	if err := run(context.Background(), cfg, &out3, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if r3 := lastJSON(t, out3.String()); len(r3.Runs) != 3 || r3.Runs[0].Seed != 2 || *r3.Runs[1].ForgetExposure != *res.Runs[4].ForgetExposure {
+		t.Errorf("-first-seed 2: %+v", r3.Runs)
+	}
+	cfg.firstSeed = 1
 
 	cfg.seeds, cfg.methods, cfg.resume = 1, []string{"loo", "ga"}, first
 	errOut.Reset()
