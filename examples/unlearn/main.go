@@ -404,7 +404,7 @@ type summary struct {
 // these terms.
 type paired struct {
 	Method string `json:"method"`
-	N      int    `json:"n"`
+	N      int    `json:"n"` // seeds with both this method and the base measured
 	// ForgetVsRetrain is the forgotten canaries' exposure minus
 	// retrain's (bits; NaN without retrain), ForgetVsFull minus full's.
 	ForgetVsRetrain stat `json:"forget_minus_retrain"`
