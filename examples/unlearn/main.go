@@ -191,7 +191,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (config, error) {
 	fs.BoolVar(&cfg.stopAtTarget, "stop-at-target", cfg.stopAtTarget, "stop LOO-style unlearning once the canaries' log-perplexity reaches the LOO ensemble's")
 	fs.IntVar(&cfg.seeds, "seeds", cfg.seeds, "seeds: canaries, partition, initialisation, references")
 	fs.IntVar(&cfg.firstSeed, "first-seed", cfg.firstSeed, "the first seed: the run measures -first-seed … -first-seed + -seeds − 1 (to split seeds over processes)")
-	fs.StringVar(&cfg.resume, "resume", "", "files, comma-separated, each ending with the -json output of an earlier run with the same settings (seeds and methods may differ): a seed measured there for the base and every -methods is reused (the first file holding it wins), only the others run")
+	fs.StringVar(&cfg.resume, "resume", "", "files, comma-separated, each ending with the -json output of an earlier run with the same settings (seeds and methods may differ): a seed measured there for the base and every -methods is reused, each method from the first file holding it (the files must agree on its base model), only the others run")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object on the last line of stdout")
 	q := fs.Bool("quick", false, "a slice with a smaller model, about two minutes: "+quick.String())
 	if err := fs.Parse(args); err != nil {
@@ -539,7 +539,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			res.Setup = append(res.Setup, d.setup)
 			res.Runs = append(res.Runs, d.runs...)
 			res.Data.TrainRecords, res.Data.TrainTokens = d.data.TrainRecords, d.data.TrainTokens
-			fmt.Fprintf(stderr, "seed %d: resumed from %s\n", seed, d.file)
+			fmt.Fprintf(stderr, "seed %d: resumed from %s\n", seed, strings.Join(d.files, ", "))
 			continue
 		}
 		runErr = ex.seed(ctx, seed)
@@ -572,20 +572,24 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return runErr
 }
 
-// resumedSeed is a seed measured by an earlier run: its setup and its runs
-// (the base's and those of the current -methods, in report order).
+// resumedSeed is a seed measured by earlier runs: its setup and its runs
+// (the base's and those of the current -methods, in report order), and
+// the files they came from.
 type resumedSeed struct {
-	file  string
+	files []string
 	data  dataInfo
 	setup setupResult
 	runs  []runResult
 }
 
 // resumedSeeds reads the earlier outputs named by -resume and returns, by
-// seed, the seeds (at most -seeds) that one of them measured completely
-// for the base and every current method, the first file holding a seed
-// winning. The settings must match, -workers aside (it changes the speed,
-// not the results).
+// seed, the seeds (at most -seeds) measured for the base and every current
+// method, each method's run taken from the first file holding it, so a
+// seed's methods may come from several runs (e.g. loo and full from one,
+// ga and retrain from another). The settings must match, -workers aside
+// (it changes the speed, not the results), and so must the base model of a
+// seed found in several files: training is deterministic given the seed,
+// so a different base means the files are not the same experiment.
 func resumedSeeds(cfg config, now *results) (map[int]resumedSeed, error) {
 	settings := func(r *results) map[string]any {
 		s := maps.Clone(r.Config)
@@ -598,27 +602,64 @@ func resumedSeeds(cfg config, now *results) (map[int]resumedSeed, error) {
 		return nil, err
 	}
 	paths := strings.Split(cfg.resume, ",")
-	out := map[int]resumedSeed{}
+	found := map[int]*resumedSeed{}
+	byMethod := map[int]map[string]runResult{}
+	baseFile := map[int]string{}
 	for i, p := range prevs {
 		for _, st := range p.Setup {
-			if _, dup := out[st.Seed]; dup || st.Seed < cfg.firstSeed || st.Seed >= cfg.firstSeed+cfg.seeds {
+			if st.Seed < cfg.firstSeed || st.Seed >= cfg.firstSeed+cfg.seeds {
 				continue
 			}
-			d := resumedSeed{file: paths[i], data: p.Data, setup: st}
-			for _, m := range append([]string{"base"}, cfg.methods...) {
-				for _, r := range p.Runs {
-					if r.Seed == st.Seed && r.Method == m {
-						d.runs = append(d.runs, r)
-						break
+			d := found[st.Seed]
+			if d == nil {
+				d = &resumedSeed{data: p.Data, setup: st}
+				found[st.Seed], byMethod[st.Seed] = d, map[string]runResult{}
+			} else if len(d.setup.TeacherLoss) == 0 && len(st.TeacherLoss) > 0 {
+				// The first file ran no teachers (e.g. -methods ga,retrain): take
+				// their cost from one that did.
+				d.setup.TeacherSeconds, d.setup.TeacherCPUSeconds = st.TeacherSeconds, st.TeacherCPUSeconds
+				d.setup.TeacherLoss, d.setup.ShardTokens = st.TeacherLoss, st.ShardTokens
+			}
+			used := false
+			for _, r := range p.Runs {
+				if r.Seed != st.Seed {
+					continue
+				}
+				prev, dup := byMethod[st.Seed][r.Method]
+				switch {
+				case !dup:
+					byMethod[st.Seed][r.Method], used = r, true
+					if r.Method == "base" {
+						baseFile[st.Seed] = paths[i]
 					}
+				case r.Method == "base" && !sameMeasure(prev, r):
+					return nil, fmt.Errorf("-resume: seed %d's base model differs between %s (exposure %.4f, perplexity %.4f) and %s (%.4f, %.4f): not the same experiment",
+						st.Seed, baseFile[st.Seed], prev.ForgetExposure, prev.Perplexity, paths[i], r.ForgetExposure, r.Perplexity)
 				}
 			}
-			if len(d.runs) == 1+len(cfg.methods) {
-				out[st.Seed] = d
+			if used {
+				d.files = append(d.files, paths[i])
 			}
 		}
 	}
+	out := map[int]resumedSeed{}
+	for seed, d := range found {
+		for _, m := range append([]string{"base"}, cfg.methods...) {
+			if r, ok := byMethod[seed][m]; ok {
+				d.runs = append(d.runs, r)
+			}
+		}
+		if len(d.runs) == 1+len(cfg.methods) {
+			out[seed] = *d
+		}
+	}
 	return out, nil
+}
+
+// sameMeasure reports whether two runs measured the same model: the same
+// forgotten canaries' exposures and held-out perplexity.
+func sameMeasure(a, b runResult) bool {
+	return a.ForgetExposure == b.ForgetExposure && a.Perplexity == b.Perplexity && slices.Equal(a.ForgetValues, b.ForgetValues)
 }
 
 // describe lists the settings for the JSON output.

@@ -147,7 +147,9 @@ func TestRunTiny(t *testing.T) {
 // TestResume: a run with -seeds 2 that resumes a one-seed output (and a
 // second file repeating that seed) trains only seed 2 and reports seed 1's
 // measurements unchanged; a method missing in the earlier output makes the
-// seed run again; other settings are refused, -workers aside.
+// seed run again; a seed's methods combine across files whose base models
+// agree, and are refused when they do not; other settings are refused,
+// -workers aside.
 func TestResume(t *testing.T) {
 	skipWithoutData(t)
 	cfg := tiny(t)
@@ -193,9 +195,42 @@ func TestResume(t *testing.T) {
 	cfg.firstSeed = 1
 
 	cfg.seeds, cfg.methods, cfg.resume = 1, []string{"loo", "ga"}, first
+	var gaOut bytes.Buffer
 	errOut.Reset()
-	if err := run(context.Background(), cfg, io.Discard, &errOut); err != nil || strings.Contains(errOut.String(), "resumed") {
+	if err := run(context.Background(), cfg, &gaOut, &errOut); err != nil || strings.Contains(errOut.String(), "resumed") {
 		t.Errorf("a method the earlier run lacks: %v, stderr:\n%s", err, errOut.String())
+	}
+	// A seed's methods combine across files: loo and retrain from the
+	// first, ga from the second; nothing is trained again.
+	second := filepath.Join(t.TempDir(), "seed1-ga.txt")
+	if err := os.WriteFile(second, gaOut.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.methods, cfg.resume = []string{"loo", "retrain", "ga"}, first+","+second
+	var out4 bytes.Buffer
+	errOut.Reset()
+	if err := run(context.Background(), cfg, &out4, &errOut); err != nil || strings.Contains(errOut.String(), "seed 1 base") ||
+		!strings.Contains(errOut.String(), "resumed from "+first+", "+second) {
+		t.Fatalf("combining methods across files: %v, stderr:\n%s", err, errOut.String())
+	}
+	ga := lastJSON(t, gaOut.String())
+	if r4 := lastJSON(t, out4.String()); len(r4.Runs) != 4 || r4.Runs[3].Method != "ga" ||
+		*r4.Runs[3].ForgetExposure != *ga.Runs[2].ForgetExposure || *r4.Runs[2].Perplexity != *prev.Runs[2].Perplexity {
+		t.Errorf("combined runs: %+v", r4.Runs)
+	}
+	// A base model that differs between the files is refused.
+	var raw map[string]any
+	lines := strings.Split(strings.TrimSpace(gaOut.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &raw); err != nil {
+		t.Fatal(err)
+	}
+	raw["runs"].([]any)[0].(map[string]any)["heldout_perplexity"] = 1e6
+	b, _ := json.Marshal(raw)
+	if err := os.WriteFile(second, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), cfg, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "not the same experiment") {
+		t.Errorf("a different base: %v", err)
 	}
 
 	cfg.reps = 4
