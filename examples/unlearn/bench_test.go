@@ -24,7 +24,7 @@ func benchConfigs() map[string]config {
 
 // benchSetup reads the corpus as run does and returns the experiment, the
 // training sequences (no canaries) and an untrained model of cfg.
-func benchSetup(b *testing.B, cfg config) (*experiment, [][]int, unlearn.LM) {
+func benchSetup(b testing.TB, cfg config) (*experiment, [][]int, unlearn.LM) {
 	b.Helper()
 	records, err := readCorpus(data.Dir(), cfg.corpus)
 	if err != nil {
@@ -103,7 +103,7 @@ func BenchmarkMeasure(b *testing.B) {
 				expo += (c2 - c).Seconds()
 				saved := ex.held
 				ex.held = ex.held[:1] // measure without most of the perplexity
-				if _, err := ev.measure("bench", 1, m); err != nil {
+				if _, err := ev.measure(context.Background(), "bench", 1, m); err != nil {
 					b.Fatal(err)
 				}
 				ex.held = saved

@@ -910,7 +910,7 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 	ens := &unlearn.Ensemble{Teachers: teachers, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}
 	fmt.Fprintf(ex.stderr, "seed %d: base %d steps, loss %.3f, %.0f s; teachers %.0f s\n", seed, tr.Steps, tr.FinalLoss, st.BaseSeconds, st.TeacherSeconds)
 
-	r, err := ev.measure("base", seed, base)
+	r, err := ev.measure(ctx, "base", seed, base)
 	if err != nil {
 		return err
 	}
@@ -961,7 +961,7 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 			return err
 		}
 		sec, cpu := time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds()
-		r, err := ev.measure(m, seed, model)
+		r, err := ev.measure(ctx, m, seed, model)
 		if err != nil {
 			return err
 		}
@@ -1005,12 +1005,17 @@ type evaluator struct {
 	rng             *rand.Rand
 }
 
-// measure scores m: exposures, extraction, held-out perplexity.
-func (ev *evaluator) measure(method string, seed int, m unlearn.LM) (runResult, error) {
+// measure scores m: exposures, extraction, held-out perplexity. A
+// cancelled ctx stops it between these parts (each is seconds for one
+// model, about a minute for SISA's five-teacher ensemble).
+func (ev *evaluator) measure(ctx context.Context, method string, seed int, m unlearn.LM) (runResult, error) {
 	secrets := append(slices.Clone(ev.forget), ev.control...)
 	in, exn, err := unlearn.Exposures(m, ev.prefix, secrets, ev.refs)
 	if err != nil {
 		return runResult{}, fmt.Errorf("%s, seed %d: exposure: %w", method, seed, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return runResult{}, err
 	}
 	nf := len(ev.forget)
 	r := runResult{Method: method, Seed: seed, ForgetExposure: mean(in[:nf]), ForgetExposureExtra: mean(exn[:nf]),
@@ -1034,6 +1039,9 @@ func (ev *evaluator) measure(method string, seed int, m unlearn.LM) (runResult, 
 		}
 		if hit {
 			beam++
+		}
+		if err := ctx.Err(); err != nil {
+			return runResult{}, err
 		}
 		cands := metrics.SampleContinuations(next, ev.prefix, length, ev.ex.cfg.samples, ev.allowed, 1, ev.rng)
 		if metrics.CountMatches(s, cands) > 0 {

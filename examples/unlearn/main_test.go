@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cairn-ml/cairn/data"
+	"github.com/cairn-ml/cairn/unlearn"
 )
 
 func skipWithoutData(t *testing.T) {
@@ -346,5 +348,28 @@ func TestPaired(t *testing.T) {
 	}
 	if rt := r.Paired[2]; !math.IsNaN(float64(rt.ForgetVsRetrain.Mean)) || float64(rt.ControlVsBase.Mean) != 0.5 {
 		t.Errorf("retrain: %+v", rt)
+	}
+}
+
+// TestMeasureCancelled: measuring stops with the context's error once the
+// context is cancelled, and measures with a live one.
+func TestMeasureCancelled(t *testing.T) {
+	skipWithoutData(t)
+	ex, _, m := benchSetup(t, tiny(t))
+	rng := rand.New(rand.NewPCG(1, 2))
+	cans, err := unlearn.NewCanaries(ex.train, ex.f, 2, 1, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &evaluator{ex: ex, prefix: append([]int{unlearn.EOS}, ex.vocab.Encode(ex.f.Prefix)...),
+		forget: secretsOf(ex.vocab, cans[:1]), control: secretsOf(ex.vocab, cans[1:]),
+		refs: encodeAll(ex.vocab, ex.f.RandomSecrets(rng, 60)), allowed: ex.vocab.Encode(ex.f.Alphabet), rng: rng}
+	if r, err := ev.measure(context.Background(), "m", 1, m); err != nil || !(r.Perplexity > 1) {
+		t.Fatalf("live context: %v, %+v", err, r)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ev.measure(ctx, "m", 1, m); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
 }
