@@ -749,7 +749,10 @@ type progress struct {
 // owners' shards for SISA (at most -canaries shards) and the unlearning runs.
 func (ex *experiment) plan(seeds int) {
 	epoch := epochSteps(ex)
-	perSeed := 2 * epoch * ex.cfg.epochs // base and teachers
+	perSeed := epoch * ex.cfg.epochs // base
+	if needsTeachers(ex.cfg.methods) {
+		perSeed += epoch * ex.cfg.epochs
+	}
 	for _, m := range ex.cfg.methods {
 		switch m {
 		case "retrain":
@@ -875,40 +878,21 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 	}
 	st.BaseSeconds, st.BaseCPUSeconds, st.BaseSteps, st.BaseLoss = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds(), tr.Steps, tr.FinalLoss
 
-	// The teachers: one file-based job per shard.
-	ex.setWhat(fmt.Sprintf("seed %d teachers", seed))
-	t0, c0 = time.Now(), cputime.Now()
+	// The teachers: one file-based job per shard, when a method uses them.
 	shardFiles, teacherFiles := make([]string, cfg.shards), make([]string, cfg.shards)
 	sizes := make([]float64, cfg.shards)
-	for i, recs := range part.Shards {
-		sh := unlearn.Shard{Index: i, Sequences: ex.vocab.Sequences(recs)}
-		for _, r := range recs {
-			if len(sh.Users) == 0 || sh.Users[len(sh.Users)-1] != r.User {
-				sh.Users = append(sh.Users, r.User)
-			}
-		}
-		sizes[i] = float64(sh.Tokens())
-		shardFiles[i] = filepath.Join(dir, fmt.Sprintf("shard%d.json", i))
-		teacherFiles[i] = filepath.Join(dir, fmt.Sprintf("teacher%d.safetensors", i))
-		if err := unlearn.WriteShard(shardFiles[i], sh); err != nil {
+	var ens *unlearn.Ensemble
+	if needsTeachers(cfg.methods) {
+		if ens, err = ex.teachers(ctx, dir, part, tc, &st, shardFiles, teacherFiles, sizes); err != nil {
 			return err
 		}
 	}
-	trs, err := unlearn.TrainShards(ctx, shardFiles, teacherFiles, tc, cfg.workers)
-	if err != nil {
-		return err
-	}
-	st.TeacherSeconds, st.TeacherCPUSeconds = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds()
-	for _, r := range trs {
-		st.TeacherLoss = append(st.TeacherLoss, r.FinalLoss)
-	}
 	ex.res.Setup = append(ex.res.Setup, st)
-	teachers, err := unlearn.LoadTeachers(teacherFiles)
-	if err != nil {
-		return err
+	teach := "no teachers (no method of -methods uses them)"
+	if ens != nil {
+		teach = fmt.Sprintf("teachers %.0f s", st.TeacherSeconds)
 	}
-	ens := &unlearn.Ensemble{Teachers: teachers, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}
-	fmt.Fprintf(ex.stderr, "seed %d: base %d steps, loss %.3f, %.0f s; teachers %.0f s\n", seed, tr.Steps, tr.FinalLoss, st.BaseSeconds, st.TeacherSeconds)
+	fmt.Fprintf(ex.stderr, "seed %d: base %d steps, loss %.3f, %.0f s; %s\n", seed, tr.Steps, tr.FinalLoss, st.BaseSeconds, teach)
 
 	r, err := ev.measure(ctx, "base", seed, base)
 	if err != nil {
@@ -969,6 +953,49 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 		ex.add(r)
 	}
 	return nil
+}
+
+// needsTeachers reports whether a method of ms uses the shard teachers
+// (ga and retrain do not, so a run of those alone trains none).
+func needsTeachers(ms []string) bool {
+	return slices.ContainsFunc(ms, func(m string) bool { return m != "ga" && m != "retrain" })
+}
+
+// teachers writes every shard of part to a file in dir and trains one
+// teacher per shard from it (a file-based job each, -workers at once),
+// filling the file names, the shards' sizes and st's teacher costs; it
+// returns the teachers' ensemble.
+func (ex *experiment) teachers(ctx context.Context, dir string, part *unlearn.Partition, tc unlearn.TrainConfig, st *setupResult, shardFiles, teacherFiles []string, sizes []float64) (*unlearn.Ensemble, error) {
+	cfg := ex.cfg
+	ex.setWhat(fmt.Sprintf("seed %d teachers", tc.Seed))
+	t0, c0 := time.Now(), cputime.Now()
+	for i, recs := range part.Shards {
+		sh := unlearn.Shard{Index: i, Sequences: ex.vocab.Sequences(recs)}
+		for _, r := range recs {
+			if len(sh.Users) == 0 || sh.Users[len(sh.Users)-1] != r.User {
+				sh.Users = append(sh.Users, r.User)
+			}
+		}
+		sizes[i] = float64(sh.Tokens())
+		shardFiles[i] = filepath.Join(dir, fmt.Sprintf("shard%d.json", i))
+		teacherFiles[i] = filepath.Join(dir, fmt.Sprintf("teacher%d.safetensors", i))
+		if err := unlearn.WriteShard(shardFiles[i], sh); err != nil {
+			return nil, err
+		}
+	}
+	trs, err := unlearn.TrainShards(ctx, shardFiles, teacherFiles, tc, cfg.workers)
+	if err != nil {
+		return nil, err
+	}
+	st.TeacherSeconds, st.TeacherCPUSeconds = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds()
+	for _, r := range trs {
+		st.TeacherLoss = append(st.TeacherLoss, r.FinalLoss)
+	}
+	ts, err := unlearn.LoadTeachers(teacherFiles)
+	if err != nil {
+		return nil, err
+	}
+	return &unlearn.Ensemble{Teachers: ts, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}, nil
 }
 
 // add records a measurement and prints it.
@@ -1099,8 +1126,11 @@ func printReport(w io.Writer, r *results) {
 		fmt.Fprintf(w, "  %-12s %s\n", m, methodInfo[m])
 	}
 	for _, s := range r.Setup {
-		fmt.Fprintf(w, "seed %d: teachers %.1f s (%.1f cpu-s), shard tokens %v, forgotten canaries' owners %v\n",
-			s.Seed, s.TeacherSeconds, s.TeacherCPUSeconds, s.ShardTokens, s.Owners)
+		teach := "no teachers"
+		if len(s.TeacherLoss) > 0 {
+			teach = fmt.Sprintf("teachers %.1f s (%.1f cpu-s)", s.TeacherSeconds, s.TeacherCPUSeconds)
+		}
+		fmt.Fprintf(w, "seed %d: %s, shard tokens %v, forgotten canaries' owners %v\n", s.Seed, teach, s.ShardTokens, s.Owners)
 	}
 	if r.Plot != "" {
 		fmt.Fprintf(w, "plot: %s\n", r.Plot)

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,8 +68,9 @@ type rawResults struct {
 		ForgetValues   []float64 `json:"forget_exposures"`
 	} `json:"runs"`
 	Setup []struct {
-		Owners      []int `json:"owners"`
-		ShardTokens []int `json:"shard_tokens"`
+		Owners      []int     `json:"owners"`
+		ShardTokens []int     `json:"shard_tokens"`
+		TeacherLoss []float64 `json:"teacher_final_loss"`
 	} `json:"setup"`
 	Interrupted bool   `json:"interrupted"`
 	Plot        string `json:"plot"`
@@ -371,5 +373,32 @@ func TestMeasureCancelled(t *testing.T) {
 	cancel()
 	if _, err := ev.measure(ctx, "m", 1, m); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
+	}
+}
+
+// TestNoTeachers: methods that do not use the teachers (ga, retrain) train
+// none, and measure the same as in a run that trains them.
+func TestNoTeachers(t *testing.T) {
+	skipWithoutData(t)
+	cfg := tiny(t)
+	cfg.seeds, cfg.plot = 1, ""
+	results := map[string]rawResults{}
+	for _, ms := range [][]string{{"ga", "retrain"}, {"loo", "ga"}} {
+		cfg.methods, cfg.out = ms, t.TempDir()
+		var out bytes.Buffer
+		if err := run(context.Background(), cfg, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		res := lastJSON(t, out.String())
+		teachers, _ := filepath.Glob(filepath.Join(cfg.out, "seed1", "teacher*"))
+		if want := slices.Contains(ms, "loo"); (len(teachers) > 0) != want || (len(res.Setup[0].TeacherLoss) > 0) != want {
+			t.Errorf("%v: teacher files %v, losses %v", ms, teachers, res.Setup[0].TeacherLoss)
+		}
+		results[ms[0]] = res
+	}
+	a, b := results["ga"].Runs, results["loo"].Runs
+	if *a[0].ForgetExposure != *b[0].ForgetExposure || a[1].Method != "ga" || b[2].Method != "ga" ||
+		*a[1].ForgetExposure != *b[2].ForgetExposure || *a[1].Perplexity != *b[2].Perplexity {
+		t.Errorf("base or ga differ without teachers: %+v, %+v", a, b)
 	}
 }
