@@ -125,7 +125,7 @@ func defaults() config {
 		shards: 5, canaries: 10, controls: 5, reps: 20, refs: 10000, beam: 16, samples: 100,
 		arch: "lstm", hidden: 128, embed: 64, layers: 1, dropout: 0.1, epochs: 8, batch: 32, seqLen: 64,
 		lr: 2e-3, clip: 1, workers: 2, methods: allMethods, agg: "mean", temperature: 1,
-		steps: 300, unlearnLR: 1e-3, retainBatch: 32, retainWeight: 1, stopAtTarget: true, seeds: 3, firstSeed: 1,
+		steps: 1000, unlearnLR: 1e-3, retainBatch: 32, retainWeight: 1, stopAtTarget: true, seeds: 3, firstSeed: 1,
 	}
 }
 
