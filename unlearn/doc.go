@@ -60,11 +60,11 @@
 // examples/unlearn runs the comparison on the first 2,000 lines of
 // WikiText-2 valid+test (43 training users, 5 shards) with a 1 M-parameter
 // LSTM trained 8 epochs, which memorises 10 canaries inserted 20 times to
-// 8.85 bits of exposure (of 13.3). Over 8 seeds, 1000 Adam steps of LOO
-// unlearning bring them to 2.16 bits, 0.56 ± 0.31 above retraining without
-// them and 1.57 ± 0.69 below full-ensemble distillation, at +0.92%
+// 8.82 bits of exposure (of 13.3). Over 9 seeds, 1000 Adam steps of LOO
+// unlearning bring them to 2.15 bits, 0.54 ± 0.28 above retraining without
+// them and 1.58 ± 0.59 below full-ensemble distillation, at +0.70%
 // held-out perplexity, keeping the control canaries' exposure; gradient
-// ascent reaches 0.97 bits at +4.52% perplexity and wipes the controls.
+// ascent reaches 0.97 bits at +4.53% perplexity and wipes the controls.
 // The example's README has the tables, the commands and the 300-step run
 // where LOO stayed 2.3 bits above retraining.
 package unlearn
