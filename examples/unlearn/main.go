@@ -879,14 +879,13 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 	st.BaseSeconds, st.BaseCPUSeconds, st.BaseSteps, st.BaseLoss = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds(), tr.Steps, tr.FinalLoss
 
 	// The teachers: one file-based job per shard, when a method uses them.
-	shardFiles, teacherFiles := make([]string, cfg.shards), make([]string, cfg.shards)
-	sizes := make([]float64, cfg.shards)
-	var ens *unlearn.Ensemble
+	var ts teacherSet
 	if needsTeachers(cfg.methods) {
-		if ens, err = ex.teachers(ctx, dir, part, tc, &st, shardFiles, teacherFiles, sizes); err != nil {
+		if ts, err = ex.teachers(ctx, dir, part, tc, &st); err != nil {
 			return err
 		}
 	}
+	ens := ts.ens
 	ex.res.Setup = append(ex.res.Setup, st)
 	teach := "no teachers (no method of -methods uses them)"
 	if ens != nil {
@@ -928,11 +927,11 @@ func (ex *experiment) seed(ctx context.Context, seed int) error {
 		case "sisa":
 			var files []string
 			var retrained []int
-			files, retrained, err = unlearn.SISARetrain(ctx, shardFiles, teacherFiles, forgetSeqs, tc, filepath.Join(dir, "sisa"), cfg.workers)
+			files, retrained, err = unlearn.SISARetrain(ctx, ts.shardFiles, ts.teacherFiles, forgetSeqs, tc, filepath.Join(dir, "sisa"), cfg.workers)
 			if err == nil {
 				var ts []unlearn.LM
 				if ts, err = unlearn.LoadTeachers(files); err == nil {
-					model = (&unlearn.Ensemble{Teachers: ts, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}).LM(-1)
+					model = (&unlearn.Ensemble{Teachers: ts, Sizes: ens.Sizes, Op: ens.Op, Temperature: ens.Temperature}).LM(-1)
 				}
 			}
 			steps = len(retrained)
@@ -961,12 +960,20 @@ func needsTeachers(ms []string) bool {
 	return slices.ContainsFunc(ms, func(m string) bool { return m != "ga" && m != "retrain" })
 }
 
+// teacherSet is one seed's shard and teacher files and the teachers'
+// ensemble (the shards' sizes in its Sizes).
+type teacherSet struct {
+	shardFiles, teacherFiles []string
+	ens                      *unlearn.Ensemble
+}
+
 // teachers writes every shard of part to a file in dir and trains one
 // teacher per shard from it (a file-based job each, -workers at once),
-// filling the file names, the shards' sizes and st's teacher costs; it
-// returns the teachers' ensemble.
-func (ex *experiment) teachers(ctx context.Context, dir string, part *unlearn.Partition, tc unlearn.TrainConfig, st *setupResult, shardFiles, teacherFiles []string, sizes []float64) (*unlearn.Ensemble, error) {
+// recording their cost in st.
+func (ex *experiment) teachers(ctx context.Context, dir string, part *unlearn.Partition, tc unlearn.TrainConfig, st *setupResult) (teacherSet, error) {
 	cfg := ex.cfg
+	shardFiles, teacherFiles := make([]string, cfg.shards), make([]string, cfg.shards)
+	sizes := make([]float64, cfg.shards)
 	ex.setWhat(fmt.Sprintf("seed %d teachers", tc.Seed))
 	t0, c0 := time.Now(), cputime.Now()
 	for i, recs := range part.Shards {
@@ -980,22 +987,22 @@ func (ex *experiment) teachers(ctx context.Context, dir string, part *unlearn.Pa
 		shardFiles[i] = filepath.Join(dir, fmt.Sprintf("shard%d.json", i))
 		teacherFiles[i] = filepath.Join(dir, fmt.Sprintf("teacher%d.safetensors", i))
 		if err := unlearn.WriteShard(shardFiles[i], sh); err != nil {
-			return nil, err
+			return teacherSet{}, err
 		}
 	}
 	trs, err := unlearn.TrainShards(ctx, shardFiles, teacherFiles, tc, cfg.workers)
 	if err != nil {
-		return nil, err
+		return teacherSet{}, err
 	}
 	st.TeacherSeconds, st.TeacherCPUSeconds = time.Since(t0).Seconds(), (cputime.Now() - c0).Seconds()
 	for _, r := range trs {
 		st.TeacherLoss = append(st.TeacherLoss, r.FinalLoss)
 	}
-	ts, err := unlearn.LoadTeachers(teacherFiles)
+	lms, err := unlearn.LoadTeachers(teacherFiles)
 	if err != nil {
-		return nil, err
+		return teacherSet{}, err
 	}
-	return &unlearn.Ensemble{Teachers: ts, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}, nil
+	return teacherSet{shardFiles, teacherFiles, &unlearn.Ensemble{Teachers: lms, Sizes: sizes, Op: aggOp(cfg.agg), Temperature: cfg.temperature}}, nil
 }
 
 // add records a measurement and prints it.
